@@ -1,0 +1,69 @@
+"""Celery configuration for an accounting integration, where a lost or doubled task is money.
+
+Read docs/celery.md for the reasons behind each choice; the invariants are also tested.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kombu import Queue
+
+from config.beat import beat_schedule
+from config.settings import Settings
+
+QUEUES = ("transfers", "imports", "notifications")
+
+# Each task module has its queue; a finalized invoice never waits behind an expense import.
+ROUTES = {
+    "tasks.customers.*": {"queue": "transfers"},
+    "tasks.projects.*": {"queue": "transfers"},
+    "tasks.invoices.*": {"queue": "transfers"},
+    "tasks.credit_notes.*": {"queue": "transfers"},
+    "tasks.outbox.*": {"queue": "transfers"},
+    "tasks.expenses.*": {"queue": "imports"},
+    "tasks.errors.*": {"queue": "notifications"},
+}
+
+
+def celery_config(settings: Settings) -> dict[str, Any]:
+    """The whole Celery configuration, derived from the validated settings."""
+    transport = {
+        # Redis re-delivers an unacknowledged task after this long; it must outlast the
+        # longest retry countdown plus a run, or a waiting task is run twice.
+        "visibility_timeout": settings.visibility_timeout_seconds,
+    }
+    return {
+        "broker_url": settings.broker_url,
+        "result_backend": settings.result_backend,
+        "broker_transport_options": transport,
+        "result_backend_transport_options": transport,
+        "broker_connection_retry_on_startup": True,
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "result_accept_content": ["json"],
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_soft_time_limit": settings.task_soft_time_limit_seconds,
+        "task_time_limit": settings.task_time_limit_seconds,
+        "task_queues": [Queue(name) for name in QUEUES],
+        "task_default_queue": "transfers",
+        "task_routes": ROUTES,
+        "task_ignore_result": True,
+        "result_expires": 24 * 3600,
+        "task_track_started": True,
+        "task_send_sent_event": True,
+        "worker_send_task_events": True,
+        "worker_max_tasks_per_child": 1000,
+        "worker_hijack_root_logger": False,
+        "timezone": "Europe/Oslo",
+        "enable_utc": True,
+        "beat_schedule": beat_schedule(),
+    }
+
+
+def longest_countdown(settings: Settings) -> int:
+    """The longest wait any task may ask of the broker (retry countdowns are capped here)."""
+    return settings.retry_backoff_max_seconds

@@ -1,0 +1,188 @@
+"""Every setting, read from the environment once, validated at start.
+
+Each setting has a documented default (README, `.env.example`). A bad value raises
+`SettingsError` whose message is one line naming the variable and what is wrong;
+the CLI prints that line and exits, so a misconfigured process never starts.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from environs import Env, EnvError
+from marshmallow import ValidationError
+from marshmallow.validate import OneOf, Range
+
+DEMO_API_BASE_URL = "https://goapi.poweroffice.net/Demo/v2"
+DEMO_TOKEN_URL = "https://goapi.poweroffice.net/Demo/OAuth/Token"  # noqa: S105 (a URL)
+SMTP_TLS_MODES = ("off", "starttls", "ssl")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed. The message is one line for a person."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    broker_url: str
+    result_backend: str
+    redis_url: str
+    secret_key: str = field(repr=False)
+    pogo_api_base_url: str
+    pogo_token_url: str
+    pogo_application_key: str = field(repr=False)
+    pogo_subscription_key: str = field(repr=False)
+    pogo_rate_limit_per_second: int
+    pogo_timeout_seconds: float
+    pogo_lookup_cache_seconds: int
+    smtp_host: str
+    smtp_port: int
+    smtp_user: str
+    smtp_password: str = field(repr=False)
+    smtp_from: str
+    smtp_tls: str
+    transfer_max_retries: int
+    retry_backoff_base_seconds: int
+    retry_backoff_max_seconds: int
+    task_soft_time_limit_seconds: int
+    task_time_limit_seconds: int
+    visibility_timeout_seconds: int
+    error_email_interval_seconds: int
+    log_level: str
+
+    @property
+    def uses_embedded_redis(self) -> bool:
+        """`memory://` keeps tokens, locks and the rate limit in this process only (demo)."""
+        return self.redis_url.startswith("memory://")
+
+
+def _fernet_key(value: str) -> str:
+    if not value:
+        return value
+    try:
+        raw = base64.urlsafe_b64decode(value.encode("ascii"))
+    except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
+        raise ValueError("must be a Fernet key (32 url-safe base64-encoded bytes)") from exc
+    if len(raw) != 32:
+        raise ValueError("must be a Fernet key (32 url-safe base64-encoded bytes)")
+    return value
+
+
+def _url(schemes: tuple[str, ...]):
+    def check(value: str) -> str:
+        if not value.startswith(schemes):
+            raise ValidationError(f"must start with one of {', '.join(schemes)}")
+        return value
+
+    return check
+
+
+def _read(env: Env) -> dict[str, Any]:
+    positive = Range(min=1)
+    return {
+        "database_url": env.str(
+            "SYNC_DATABASE_URL",
+            "sqlite:///sync-worker.db",
+            validate=_url(("postgresql", "sqlite")),
+        ),
+        "broker_url": env.str(
+            "SYNC_BROKER_URL", "redis://127.0.0.1:6379/0", validate=_url(("redis", "memory"))
+        ),
+        "result_backend": env.str(
+            "SYNC_RESULT_BACKEND",
+            "redis://127.0.0.1:6379/1",
+            validate=_url(("redis", "cache+memory", "db+")),
+        ),
+        "redis_url": env.str(
+            "SYNC_REDIS_URL", "redis://127.0.0.1:6379/2", validate=_url(("redis", "memory"))
+        ),
+        "secret_key": env.str("SYNC_SECRET_KEY", ""),
+        "pogo_api_base_url": env.str(
+            "POGO_API_BASE_URL", DEMO_API_BASE_URL, validate=_url(("http://", "https://"))
+        ).rstrip("/"),
+        "pogo_token_url": env.str(
+            "POGO_TOKEN_URL", DEMO_TOKEN_URL, validate=_url(("http://", "https://"))
+        ),
+        "pogo_application_key": env.str("POGO_APPLICATION_KEY", ""),
+        "pogo_subscription_key": env.str("POGO_SUBSCRIPTION_KEY", ""),
+        "pogo_rate_limit_per_second": env.int(
+            "POGO_RATE_LIMIT_PER_SECOND", 10, validate=Range(min=1, max=1000)
+        ),
+        "pogo_timeout_seconds": env.float("POGO_TIMEOUT_SECONDS", 30.0, validate=Range(min=1)),
+        "pogo_lookup_cache_seconds": env.int(
+            "POGO_LOOKUP_CACHE_SECONDS", 300, validate=Range(min=0, max=86400)
+        ),
+        "smtp_host": env.str("SMTP_HOST", "localhost"),
+        "smtp_port": env.int("SMTP_PORT", 25, validate=Range(min=1, max=65535)),
+        "smtp_user": env.str("SMTP_USER", ""),
+        "smtp_password": env.str("SMTP_PASSWORD", ""),
+        "smtp_from": env.str("SMTP_FROM", "sync-worker@localhost"),
+        "smtp_tls": env.str("SMTP_TLS", "off", validate=OneOf(SMTP_TLS_MODES)).lower(),
+        "transfer_max_retries": env.int("SYNC_TRANSFER_MAX_RETRIES", 8, validate=Range(0, 50)),
+        "retry_backoff_base_seconds": env.int("SYNC_RETRY_BACKOFF_BASE", 30, validate=positive),
+        "retry_backoff_max_seconds": env.int("SYNC_RETRY_BACKOFF_MAX", 900, validate=positive),
+        "task_soft_time_limit_seconds": env.int(
+            "SYNC_TASK_SOFT_TIME_LIMIT", 120, validate=positive
+        ),
+        "task_time_limit_seconds": env.int("SYNC_TASK_TIME_LIMIT", 180, validate=positive),
+        "visibility_timeout_seconds": env.int("SYNC_VISIBILITY_TIMEOUT", 3600, validate=positive),
+        "error_email_interval_seconds": env.int(
+            "SYNC_ERROR_EMAIL_INTERVAL", 3600, validate=Range(0)
+        ),
+        "log_level": env.str(
+            "SYNC_LOG_LEVEL", "INFO", validate=OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])
+        ).upper(),
+    }
+
+
+def _check_relations(values: dict[str, Any]) -> None:
+    """Rules that tie settings together; the Celery ones guard against duplicate tasks."""
+    try:
+        _fernet_key(values["secret_key"])
+    except ValueError as exc:
+        raise SettingsError(f"SYNC_SECRET_KEY {exc}") from None
+    if values["retry_backoff_base_seconds"] > values["retry_backoff_max_seconds"]:
+        raise SettingsError("SYNC_RETRY_BACKOFF_BASE must not exceed SYNC_RETRY_BACKOFF_MAX")
+    if values["task_soft_time_limit_seconds"] >= values["task_time_limit_seconds"]:
+        raise SettingsError("SYNC_TASK_SOFT_TIME_LIMIT must be below SYNC_TASK_TIME_LIMIT")
+    # A countdown longer than the visibility timeout makes Redis hand the same task to a
+    # second worker (see docs/celery.md): the timeout must cover the longest wait plus a run.
+    longest = values["retry_backoff_max_seconds"] + values["task_time_limit_seconds"]
+    if values["visibility_timeout_seconds"] <= longest:
+        raise SettingsError(
+            f"SYNC_VISIBILITY_TIMEOUT must exceed SYNC_RETRY_BACKOFF_MAX + SYNC_TASK_TIME_LIMIT "
+            f"({longest} s), got {values['visibility_timeout_seconds']} s"
+        )
+
+
+def load_settings() -> Settings:
+    """Read and validate every setting from the process environment."""
+    env = Env(eager=True, expand_vars=False)
+    try:
+        values = _read(env)
+    except EnvError as exc:
+        raise SettingsError(_one_line(exc)) from None
+    _check_relations(values)
+    return Settings(**values)
+
+
+def _one_line(exc: EnvError) -> str:
+    # environs says 'Environment variable "X" invalid: ['...']'; keep it on one line.
+    text = " ".join(str(exc).split())
+    return text.replace("['", "").replace("']", "")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read on first use."""
+    return load_settings()
+
+
+def reset_settings_cache() -> None:
+    """Forget the cached settings (tests and the demo change the environment)."""
+    get_settings.cache_clear()

@@ -1,0 +1,172 @@
+"""`sync-worker tenant`: register Moment companies and their PowerOffice Go client keys.
+
+A client key is read from a hidden prompt or from stdin, never from an option (which
+would land in shell history and `ps`), and is never echoed or printed back.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from sync_worker.db.models import Tenant
+from sync_worker.db.session import session_scope
+from sync_worker.tenants import (
+    DELIVERY_TYPES,
+    TenantSettings,
+    add_tenant,
+    ensure_tenant_is_new,
+    list_tenants,
+    remove_tenant,
+    update_tenant,
+)
+
+
+def _settings_options(command):
+    options = [
+        click.option("--name", help="Company name, for people."),
+        click.option(
+            "--error-email",
+            "error_emails",
+            multiple=True,
+            help="Address that receives error e-mails (repeat for several).",
+        ),
+        click.option(
+            "--delivery-type",
+            "invoice_delivery_type",
+            type=click.Choice(DELIVERY_TYPES),
+            help="InvoiceDeliveryType for new customers [default: Print].",
+        ),
+        click.option(
+            "--expense-import/--no-expense-import",
+            "expense_import_enabled",
+            default=None,
+            help="Pull incoming expenses from PowerOffice Go [default: off].",
+        ),
+        click.option(
+            "--expenses-billable/--expenses-not-billable",
+            "expenses_billable_default",
+            default=None,
+            help="Imported expenses billable unless the project says otherwise.",
+        ),
+        click.option(
+            "--expense-threshold",
+            "expense_account_threshold",
+            type=int,
+            help="Import expenses on accounts above this number [default: 4000].",
+        ),
+        click.option(
+            "--lookback-days",
+            "expense_lookback_days",
+            type=int,
+            help="Import expenses posted this many days back [default: 2].",
+        ),
+        click.option(
+            "--import-interval",
+            "import_interval_minutes",
+            type=int,
+            help="Minutes between expense imports [default: 15].",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _tenant_settings(options: dict) -> TenantSettings:
+    emails = options.pop("error_emails")
+    if emails:
+        options["error_emails"] = ",".join(emails)
+    return TenantSettings(**options)
+
+
+def _read_client_key(from_stdin: bool) -> str:
+    if from_stdin:
+        key = sys.stdin.readline().strip()
+    else:
+        key = click.prompt("PowerOffice Go client key", hide_input=True).strip()
+    if not key:
+        raise click.UsageError("the client key is empty")
+    return key
+
+
+@click.group()
+def tenant() -> None:
+    """Moment companies served by this system."""
+
+
+@tenant.command("add")
+@click.argument("code")
+@_settings_options
+@click.option("--client-key-stdin", is_flag=True, help="Read the client key from stdin.")
+def add(code: str, client_key_stdin: bool, **options) -> None:
+    """Register the Moment company CODE; asks for its PowerOffice Go client key."""
+    settings = _tenant_settings(options)
+    with session_scope() as session:
+        ensure_tenant_is_new(session, code)  # before asking for a key that would be wasted
+    client_key = _read_client_key(client_key_stdin)
+    with session_scope() as session:
+        add_tenant(session, code, client_key, settings)
+    click.echo(f"tenant {code} added")
+
+
+@tenant.command("update")
+@click.argument("code")
+@_settings_options
+@click.option("--client-key", "new_key", is_flag=True, help="Ask for a new client key.")
+@click.option("--client-key-stdin", is_flag=True, help="Read a new client key from stdin.")
+def update(code: str, new_key: bool, client_key_stdin: bool, **options) -> None:
+    """Change the settings, or the client key, of tenant CODE."""
+    settings = _tenant_settings(options)
+    client_key = _read_client_key(client_key_stdin) if (new_key or client_key_stdin) else None
+    with session_scope() as session:
+        update_tenant(session, code, settings, client_key=client_key)
+    click.echo(f"tenant {code} updated" + (" (new client key stored)" if client_key else ""))
+
+
+@tenant.command("remove")
+@click.argument("code")
+@click.confirmation_option(prompt="Remove the tenant and all its sync history?")
+def remove(code: str) -> None:
+    """Remove tenant CODE and everything stored for it."""
+    with session_scope() as session:
+        remove_tenant(session, code)
+    click.echo(f"tenant {code} removed")
+
+
+@tenant.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per tenant.")
+def list_(as_json: bool) -> None:
+    """The registered tenants and their settings (client keys are never shown)."""
+    with session_scope() as session:
+        rows = [_describe(t) for t in list_tenants(session)]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("no tenants")
+    for row in rows:
+        click.echo(
+            f"{row['code']:<16} {row['name']:<24} errors→{row['error_emails'] or '(none)'}  "
+            f"expenses:{'on' if row['expense_import_enabled'] else 'off'} "
+            f"billable:{'yes' if row['expenses_billable_default'] else 'no'} "
+            f">{row['expense_account_threshold']} {row['expense_lookback_days']}d "
+            f"every {row['import_interval_minutes']}min  delivery:{row['invoice_delivery_type']}"
+        )
+
+
+def _describe(tenant: Tenant) -> dict:
+    return {
+        "code": tenant.code,
+        "name": tenant.name,
+        "client_key": "set",
+        "error_emails": tenant.error_emails,
+        "invoice_delivery_type": tenant.invoice_delivery_type,
+        "expense_import_enabled": tenant.expense_import_enabled,
+        "expenses_billable_default": tenant.expenses_billable_default,
+        "expense_account_threshold": tenant.expense_account_threshold,
+        "expense_lookback_days": tenant.expense_lookback_days,
+        "import_interval_minutes": tenant.import_interval_minutes,
+    }

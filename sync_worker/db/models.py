@@ -1,0 +1,255 @@
+"""The worker system's own records, in PostgreSQL (SQLite for the embedded demo).
+
+- `Tenant`: one Moment company, its encrypted PowerOffice Go client key and settings.
+- `Message`: every message received from Moment, stored before anything is enqueued.
+- `OutboxEntry`: a task to enqueue; written in the same transaction as what it is about.
+- `EntityState`: per tenant, kind and Moment number: PowerOffice Go id, last version,
+  content hash, step reached, status, last error, and the latest snapshot.
+- `Attempt`: the audit log, one row per step tried.
+- `Expense` and `ExpenseAttachment`: incoming expenses pulled from PowerOffice Go.
+- `ErrorEmail`: error e-mails sent, so one error mails a tenant at most once an hour.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Money = Numeric(18, 2)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, Decimal: Money}
+
+
+class EntityKind(enum.StrEnum):
+    CUSTOMER = "customer"
+    PROJECT = "project"
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+
+
+class SyncStatus(enum.StrEnum):
+    PENDING = "pending"  # received, not yet transferred
+    IN_PROGRESS = "in_progress"  # a worker is on it
+    RETRYING = "retrying"  # a transient error; a retry is scheduled
+    WAITING = "waiting"  # a credit note waiting for its invoice
+    DONE = "done"  # every step completed
+    FAILED = "failed"  # permanent error or retries used up; an e-mail went out
+
+
+class MessageStatus(enum.StrEnum):
+    QUEUED = "queued"
+    DONE = "done"
+    STALE = "stale"  # older than the version already transferred
+    FAILED = "failed"
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    client_key_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    error_emails: Mapped[str] = mapped_column(Text, default="")
+    invoice_delivery_type: Mapped[str] = mapped_column(String(32), default="Print")
+    expense_import_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    expenses_billable_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    expense_account_threshold: Mapped[int] = mapped_column(Integer, default=4000)
+    expense_lookback_days: Mapped[int] = mapped_column(Integer, default=2)
+    import_interval_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    last_import_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    @property
+    def error_email_list(self) -> list[str]:
+        return [a.strip() for a in self.error_emails.split(",") if a.strip()]
+
+
+class Message(Base):
+    __tablename__ = "messages"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # Moment's message_id
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    entity_number: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(BigInteger)
+    trigger: Mapped[str] = mapped_column(String(8), default="auto")
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default=MessageStatus.QUEUED)
+    processed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+
+    tenant: Mapped[Tenant] = relationship()
+
+    __table_args__ = (Index("ix_messages_entity", "tenant_id", "kind", "entity_number"),)
+
+
+class OutboxEntry(Base):
+    """A Celery task to send, stored with the data it concerns; a relay sends it after commit."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_name: Mapped[str] = mapped_column(String(100))
+    args: Mapped[dict[str, Any]] = mapped_column(JSON)  # ids only, never payloads or secrets
+    queue: Mapped[str] = mapped_column(String(32), default="transfers")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_outbox_unsent", "sent_at", "id"),)
+
+
+class EntityState(Base):
+    __tablename__ = "entity_states"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    number: Mapped[str] = mapped_column(String(64))
+    pogo_id: Mapped[str | None] = mapped_column(String(64))
+    pogo_ledger_id: Mapped[str | None] = mapped_column(String(64))  # customer's sub-ledger
+    transferred_version: Mapped[int | None] = mapped_column(BigInteger)
+    # When the data last sent was true in Moment: an invoice carrying an older copy of its
+    # customer must not overwrite what a newer customer message already sent.
+    source_occurred_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    content_hash: Mapped[str | None] = mapped_column(String(64))  # of what was transferred
+    transferred_fields: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    step: Mapped[str | None] = mapped_column(String(32))  # last step completed
+    status: Mapped[str] = mapped_column(String(16), default=SyncStatus.PENDING)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    expenses_billable: Mapped[bool | None] = mapped_column(Boolean)  # projects only
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    transferred_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("tenant_id", "kind", "number", name="uq_entity_states_key"),)
+
+
+class Attempt(Base):
+    """The audit log: one row per step tried, with PowerOffice Go's answer."""
+
+    __tablename__ = "attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    entity_state_id: Mapped[int | None] = mapped_column(
+        ForeignKey("entity_states.id", ondelete="CASCADE")
+    )
+    message_id: Mapped[str | None] = mapped_column(String(36))
+    task_id: Mapped[str | None] = mapped_column(String(64))
+    step: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(16))  # ok, skipped, warning, retry, failed
+    error_type: Mapped[str | None] = mapped_column(String(64))  # the SyncError subclass
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (Index("ix_attempts_entity", "entity_state_id", "id"),)
+
+
+class Expense(Base):
+    __tablename__ = "expenses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    source_id: Mapped[str] = mapped_column(String(120))
+    project_number: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text, default="")
+    amount_incl_vat: Mapped[Decimal] = mapped_column(Money)
+    currency_code: Mapped[str] = mapped_column(String(3), default="NOK")
+    supplier_name: Mapped[str] = mapped_column(String(200), default="")
+    invoice_date: Mapped[dt.date] = mapped_column(Date)
+    account_code: Mapped[str] = mapped_column(String(16))
+    billable: Mapped[bool] = mapped_column(Boolean)
+    voucher_id: Mapped[str | None] = mapped_column(String(64))
+    voucher_no: Mapped[int | None] = mapped_column(BigInteger)
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    claim_token: Mapped[str | None] = mapped_column(String(36))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    tenant: Mapped[Tenant] = relationship()
+    attachments: Mapped[list[ExpenseAttachment]] = relationship(
+        back_populates="expense", cascade="all, delete-orphan", order_by="ExpenseAttachment.id"
+    )
+
+    __table_args__ = (UniqueConstraint("tenant_id", "source_id", name="uq_expenses_source"),)
+
+
+class ExpenseAttachment(Base):
+    __tablename__ = "expense_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    expense_id: Mapped[int] = mapped_column(ForeignKey("expenses.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100), default="application/pdf")
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+    expense: Mapped[Expense] = relationship(back_populates="attachments")
+
+
+class ErrorEmail(Base):
+    """One row per e-mail sent; the hourly limit per tenant, entity and error reads it."""
+
+    __tablename__ = "error_emails"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    number: Mapped[str] = mapped_column(String(64))
+    error_key: Mapped[str] = mapped_column(String(64))
+    recipients: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=func.now()
+    )
+
+    __table_args__ = (
+        Index("ix_error_emails_dedupe", "tenant_id", "kind", "number", "error_key", "sent_at"),
+    )

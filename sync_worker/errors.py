@@ -1,0 +1,84 @@
+"""The error hierarchy. Tasks decide whether to retry from the class alone.
+
+    SyncError
+    ├── TransientError          try again later: timeouts, lost connections, 429, 5xx, lock held
+    │   ├── RateLimited         PowerOffice Go said 429; `retry_after` seconds
+    │   └── EntityBusy          another worker holds the entity's lock
+    └── PermanentError          retrying cannot help; a person must act
+        ├── InvalidMessage      the message breaks the contract (names message and field)
+        ├── ExportRefused       a rule of ours refused the export before any write
+        ├── ApiRejected         PowerOffice Go answered 4xx (validation, not found, forbidden)
+        │   ├── AlreadyExists   a repeated ExternalImportReference / InvoiceNo
+        │   └── NotFound        404
+        └── AuthenticationFailed  invalid_client: wrong client key or wrong environment
+
+Messages never carry a secret: callers pass the text, never a key or a token.
+"""
+
+from __future__ import annotations
+
+
+class SyncError(Exception):
+    """Base of every error this system raises on purpose."""
+
+    def __init__(self, message: str, *, http_status: int | None = None, detail: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.http_status = http_status
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class TransientError(SyncError):
+    """The same call may succeed later; the task retries with backoff."""
+
+
+class RateLimited(TransientError):
+    """PowerOffice Go answered 429."""
+
+    def __init__(self, message: str, *, retry_after: float = 1.0, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = max(retry_after, 1.0)
+
+
+class EntityBusy(TransientError):
+    """Another worker is transferring the same entity right now."""
+
+
+class PermanentError(SyncError):
+    """Retrying cannot help; the transfer fails and a person gets an e-mail."""
+
+
+class InvalidMessage(PermanentError):
+    """A message from Moment breaks the contract."""
+
+    def __init__(self, message: str, *, field_errors: dict | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.field_errors = field_errors or {}
+
+
+class ExportRefused(PermanentError):
+    """One of the export rules refused the entity before anything was written."""
+
+
+class ApiRejected(PermanentError):
+    """PowerOffice Go refused the request (4xx); `detail` is its own explanation."""
+
+
+class AlreadyExists(ApiRejected):
+    """The ExternalImportReference or InvoiceNo is already in use in PowerOffice Go."""
+
+
+class NotFound(ApiRejected):
+    """PowerOffice Go has no such object (404)."""
+
+
+class AuthenticationFailed(PermanentError):
+    """PowerOffice Go does not accept the client key (invalid_client)."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True when the task should retry: the decision rests on the class alone."""
+    return isinstance(exc, TransientError)

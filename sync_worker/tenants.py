@@ -1,0 +1,149 @@
+"""Tenants: one Moment company each, with its PowerOffice Go client key encrypted at rest."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from config.settings import SettingsError, get_settings
+from sync_worker.db.models import Tenant
+from sync_worker.errors import PermanentError
+
+GENERATE_KEY_HINT = (
+    'generate one with: python -c "from cryptography.fernet import Fernet; '
+    'print(Fernet.generate_key().decode())"'
+)
+
+
+EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
+DELIVERY_TYPES = ("Print", "PdfByEmail", "EHF")
+
+
+class InvalidTenantSettings(PermanentError):
+    """A tenant setting is out of range; the message names it."""
+
+
+class UnknownTenant(PermanentError):
+    """No tenant has this Moment company code."""
+
+
+class TenantExists(PermanentError):
+    """A tenant with this code is already registered."""
+
+
+@dataclass(frozen=True)
+class TenantSettings:
+    """The settings an operator may change; None leaves a value as it is."""
+
+    name: str | None = None
+    error_emails: str | None = None
+    invoice_delivery_type: str | None = None
+    expense_import_enabled: bool | None = None
+    expenses_billable_default: bool | None = None
+    expense_account_threshold: int | None = None
+    expense_lookback_days: int | None = None
+    import_interval_minutes: int | None = None
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.error_emails is not None:
+            problems += [
+                f"error e-mail {a!r} is not an e-mail address"
+                for a in _split_emails(self.error_emails)
+                if not EMAIL.fullmatch(a)
+            ]
+        if self.invoice_delivery_type not in (None, *DELIVERY_TYPES):
+            problems.append(f"invoice delivery type must be one of {', '.join(DELIVERY_TYPES)}")
+        if self.expense_account_threshold is not None and not (
+            1000 <= self.expense_account_threshold <= 9999
+        ):
+            problems.append("expense account threshold must be an account number, 1000-9999")
+        if self.expense_lookback_days is not None and not 0 <= self.expense_lookback_days <= 60:
+            problems.append("expense look-back must be 0-60 days")
+        if self.import_interval_minutes is not None and self.import_interval_minutes < 1:
+            problems.append("import interval must be at least 1 minute")
+        if problems:
+            raise InvalidTenantSettings("; ".join(problems))
+
+
+def _fernet(secret_key: str | None = None) -> Fernet:
+    key = secret_key if secret_key is not None else get_settings().secret_key
+    if not key:
+        raise SettingsError(f"SYNC_SECRET_KEY is not set; {GENERATE_KEY_HINT}")
+    return Fernet(key.encode("ascii"))
+
+
+def encrypt_client_key(client_key: str, secret_key: str | None = None) -> bytes:
+    return _fernet(secret_key).encrypt(client_key.encode("utf-8"))
+
+
+def decrypt_client_key(tenant: Tenant, secret_key: str | None = None) -> str:
+    """The tenant's client key in clear text; only the PowerOffice Go client should hold it."""
+    try:
+        return _fernet(secret_key).decrypt(tenant.client_key_encrypted).decode("utf-8")
+    except InvalidToken:
+        raise SettingsError(
+            f"SYNC_SECRET_KEY cannot decrypt the client key of tenant {tenant.code!r}: "
+            "it is not the key the client key was stored with"
+        ) from None
+
+
+def get_tenant(session: Session, code: str) -> Tenant:
+    tenant = session.scalar(select(Tenant).where(Tenant.code == code))
+    if tenant is None:
+        raise UnknownTenant(f"unknown tenant {code!r}: register it with `sync-worker tenant add`")
+    return tenant
+
+
+def list_tenants(session: Session) -> list[Tenant]:
+    return list(session.scalars(select(Tenant).order_by(Tenant.code)))
+
+
+def ensure_tenant_is_new(session: Session, code: str) -> None:
+    if session.scalar(select(Tenant.id).where(Tenant.code == code)) is not None:
+        raise TenantExists(f"tenant {code!r} already exists; use `sync-worker tenant update`")
+
+
+def add_tenant(
+    session: Session, code: str, client_key: str, settings: TenantSettings | None = None
+) -> Tenant:
+    ensure_tenant_is_new(session, code)
+    tenant = Tenant(code=code, name=code, client_key_encrypted=encrypt_client_key(client_key))
+    _apply(tenant, settings or TenantSettings())
+    session.add(tenant)
+    session.flush()
+    return tenant
+
+
+def update_tenant(
+    session: Session,
+    code: str,
+    settings: TenantSettings,
+    *,
+    client_key: str | None = None,
+) -> Tenant:
+    tenant = get_tenant(session, code)
+    _apply(tenant, settings)
+    if client_key is not None:
+        tenant.client_key_encrypted = encrypt_client_key(client_key)
+    session.flush()
+    return tenant
+
+
+def remove_tenant(session: Session, code: str) -> None:
+    session.delete(get_tenant(session, code))
+    session.flush()
+
+
+def _apply(tenant: Tenant, settings: TenantSettings) -> None:
+    for name, value in vars(settings).items():
+        if value is not None:
+            setattr(tenant, name, value)
+
+
+def _split_emails(text: str) -> list[str]:
+    return [a.strip() for a in re.split(r"[,;]", text) if a.strip()]

@@ -1,0 +1,174 @@
+"""Tenant CRUD through the CLI; client keys encrypted at rest and never shown."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+from cryptography.fernet import Fernet
+
+from config.settings import SettingsError
+from sync_worker.cli import cli
+from sync_worker.db.models import Tenant
+from sync_worker.db.session import session_scope
+from sync_worker.tenants import decrypt_client_key, get_tenant
+
+CLIENT_KEY = "3f9a1c2e-7b44-4c1e-9d0a-secret-client-key"
+
+
+@pytest.fixture
+def run(clean_db, caplog):
+    caplog.set_level(logging.DEBUG)
+    runner = CliRunner()
+
+    def invoke(*args: str, stdin: str | None = None):
+        result = runner.invoke(cli, list(args), input=stdin, catch_exceptions=False)
+        return result
+
+    return invoke
+
+
+def test_add_list_update_remove(run):
+    added = run(
+        "tenant",
+        "add",
+        "acme",
+        "--name",
+        "Acme AS",
+        "--error-email",
+        "ops@acme.no",
+        stdin=CLIENT_KEY + "\n",
+    )
+    assert added.exit_code == 0, added.output
+    assert "tenant acme added" in added.output
+
+    listed = run("tenant", "list", "--json")
+    [row] = json.loads(listed.output)
+    assert row["code"] == "acme" and row["name"] == "Acme AS"
+    assert row["error_emails"] == "ops@acme.no"
+    assert row["expense_account_threshold"] == 4000 and row["expense_lookback_days"] == 2
+    assert row["invoice_delivery_type"] == "Print" and row["client_key"] == "set"
+
+    updated = run(
+        "tenant",
+        "update",
+        "acme",
+        "--expense-import",
+        "--expenses-billable",
+        "--lookback-days",
+        "3",
+        "--error-email",
+        "a@acme.no",
+        "--error-email",
+        "b@acme.no",
+    )
+    assert updated.exit_code == 0, updated.output
+    [row] = json.loads(run("tenant", "list", "--json").output)
+    assert row["expense_import_enabled"] and row["expenses_billable_default"]
+    assert row["expense_lookback_days"] == 3
+    assert row["error_emails"] == "a@acme.no,b@acme.no"
+
+    removed = run("tenant", "remove", "acme", "--yes")
+    assert removed.exit_code == 0
+    assert run("tenant", "list").output.strip() == "no tenants"
+
+
+def test_client_key_is_prompted_hidden_and_never_printed(run, caplog):
+    added = run("tenant", "add", "acme", stdin=CLIENT_KEY + "\n")
+    assert added.exit_code == 0
+    assert "client key" in added.output.lower()  # the prompt
+    outputs = added.output + run("tenant", "list").output + run("tenant", "list", "--json").output
+    outputs += run("tenant", "update", "acme", "--client-key", stdin="new-" + CLIENT_KEY).output
+    assert CLIENT_KEY not in outputs
+    assert CLIENT_KEY not in caplog.text
+
+
+def test_client_key_is_encrypted_at_rest(run, clean_db):
+    run("tenant", "add", "acme", "--client-key-stdin", stdin=CLIENT_KEY)
+    engine = sa.create_engine(clean_db)
+    with engine.connect() as connection:
+        stored = connection.execute(sa.text("select * from tenants")).one()
+    engine.dispose()
+    assert CLIENT_KEY.encode() not in b"".join(
+        value if isinstance(value, bytes) else str(value).encode() for value in stored
+    )
+    with session_scope() as session:
+        tenant = get_tenant(session, "acme")
+        assert decrypt_client_key(tenant) == CLIENT_KEY
+
+
+def test_client_key_is_unreadable_without_the_secret_key(run):
+    run("tenant", "add", "acme", "--client-key-stdin", stdin=CLIENT_KEY)
+    with session_scope() as session:
+        tenant = session.scalar(sa.select(Tenant))
+        with pytest.raises(SettingsError, match="cannot decrypt") as caught:
+            decrypt_client_key(tenant, Fernet.generate_key().decode())
+    assert CLIENT_KEY not in str(caught.value)
+
+
+def test_update_stores_a_new_client_key(run):
+    run("tenant", "add", "acme", "--client-key-stdin", stdin=CLIENT_KEY)
+    result = run("tenant", "update", "acme", "--client-key-stdin", stdin="rotated-key")
+    assert "new client key stored" in result.output
+    with session_scope() as session:
+        assert decrypt_client_key(get_tenant(session, "acme")) == "rotated-key"
+
+
+def test_adding_a_tenant_twice_is_refused_before_asking_for_a_key(run, capsys):
+    run("tenant", "add", "acme", "--client-key-stdin", stdin=CLIENT_KEY)
+    from sync_worker.cli import main
+
+    with pytest.raises(SystemExit) as caught:
+        main(["tenant", "add", "acme"])
+    assert caught.value.code == 1
+    assert "tenant 'acme' already exists" in capsys.readouterr().err
+
+
+def test_bad_settings_are_refused_with_their_names(run, capsys):
+    from sync_worker.cli import main
+
+    with pytest.raises(SystemExit):
+        main(
+            [
+                "tenant",
+                "add",
+                "acme",
+                "--error-email",
+                "not-an-address",
+                "--lookback-days",
+                "400",
+                "--client-key-stdin",
+            ]
+        )
+    err = capsys.readouterr().err
+    assert "error e-mail 'not-an-address' is not an e-mail address" in err
+    assert "expense look-back must be 0-60 days" in err
+
+
+def test_unknown_tenant_is_named(run, capsys):
+    from sync_worker.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["tenant", "update", "nobody", "--lookback-days", "1"])
+    assert "unknown tenant 'nobody'" in capsys.readouterr().err
+
+
+def test_every_command_has_help():
+    runner = CliRunner()
+    pending = [[]]
+    while pending:
+        path = pending.pop()
+        result = runner.invoke(cli, [*path, "--help"])
+        assert result.exit_code == 0, path
+        command = cli
+        for name in path:
+            command = command.commands[name]
+        pending += [[*path, name] for name in getattr(command, "commands", {})]
+
+
+def test_version():
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0 and "sync-worker, version" in result.output
