@@ -185,7 +185,8 @@ class Attempt(Base):
     outcome: Mapped[str] = mapped_column(String(16))  # ok, skipped, warning, retry, failed
     error_type: Mapped[str | None] = mapped_column(String(64))  # the SyncError subclass
     http_status: Mapped[int | None] = mapped_column(Integer)
-    detail: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[str | None] = mapped_column(Text)  # what happened, in our words
+    pogo_detail: Mapped[str | None] = mapped_column(Text)  # PowerOffice Go's own words
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

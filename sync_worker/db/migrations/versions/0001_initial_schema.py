@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 21:37:10.370382
+Create Date: 2026-11-25 21:44:01.468988
 """
 
 import sqlalchemy as sa
@@ -174,6 +174,7 @@ def upgrade() -> None:
         sa.Column("error_type", sa.String(length=64), nullable=True),
         sa.Column("http_status", sa.Integer(), nullable=True),
         sa.Column("detail", sa.Text(), nullable=True),
+        sa.Column("pogo_detail", sa.Text(), nullable=True),
         sa.Column("duration_ms", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(

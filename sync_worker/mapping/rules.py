@@ -1,0 +1,292 @@
+"""The export rules: checked before anything is written to PowerOffice Go.
+
+Each check collects every problem it finds and raises one `ExportRefused` listing them, one
+per line, written for the accountant who reads the error e-mail: what is wrong, where, and
+what to do. A successful check returns the PowerOffice Go ids it resolved, so the mapping
+uses exactly what was checked.
+
+Look-ups come from PowerOffice Go, keyed the way Moment names things: `accounts` by account
+number (`GET /GeneralLedgerAccounts`: `Id`, `VatCode`, …), `vat_codes` by SAF-T code
+(`GET /VatCodes`: `Id`, `Rate` from 0 to 1), `departments` by code (`GET /Departments`: `Id`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sync_worker.errors import ExportRefused
+from sync_worker.mapping.customers import PRINT_DELIVERY
+from sync_worker.mapping.invoices import VoucherKind
+from sync_worker.norway import ore
+from sync_worker.schemas.entities import (
+    Accrual,
+    Attachment,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    Project,
+)
+
+Lookup = Mapping[str, Mapping[str, Any]]
+
+MOMENT_ROUNDING_ACCOUNT = "7746"
+MAX_ATTACHMENT_BYTES = 30_000_000  # PowerOffice Go: "≤ 30 MB"
+ACCRUAL_SETTINGS = '"Accrual for invoice line" (settings/preferences/invoicing#invoiceLines)'
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceIds:
+    """PowerOffice Go ids for an invoice's account numbers, VAT codes and department."""
+
+    account_ids: dict[str, int]
+    vat_ids: dict[str, int]
+    department_id: int | None
+
+
+# --- the checks ----------------------------------------------------------------------------
+
+
+def check_invoice(
+    invoice: Invoice,
+    *,
+    kind: VoucherKind,
+    accounts: Lookup,
+    vat_codes: Lookup,
+    departments: Lookup,
+    lock_date: date | None,
+    credited_invoice_known: bool = False,
+) -> InvoiceIds:
+    """Refuse the invoice or credit note unless PowerOffice Go can take it as it is.
+
+    `credited_invoice_known` (credit notes only): the credited invoice was transferred by us
+    or exists in PowerOffice Go.
+    """
+    problems = [
+        *_project_number_problems(invoice.project),
+        *_missing_vat_code_problems(invoice, accounts),
+        *_unknown_account_problems(invoice, accounts),
+        *_unknown_vat_code_problems(invoice, vat_codes),
+        *_department_problems(invoice.department_code, departments, owner="The invoice's"),
+        *_lock_date_problems(invoice, lock_date),
+        *_total_problems(invoice, vat_codes),
+        *_credited_invoice_problems(invoice, kind, credited_invoice_known),
+        *_attachment_problems(invoice.attachment),
+    ]
+    noun = "Invoice" if kind == "invoice" else "Credit note"
+    _refuse(f"{noun} {invoice.number}", problems)
+    return InvoiceIds(
+        account_ids={
+            line.account_code: accounts[line.account_code]["Id"] for line in invoice.lines
+        },
+        vat_ids={line.vat_code: vat_codes[line.vat_code]["Id"] for line in invoice.lines},
+        department_id=_department_id(invoice.department_code, departments),
+    )
+
+
+def check_project(project: Project, *, departments: Lookup) -> int | None:
+    """Refuse the project unless PowerOffice Go can take it; its department's id otherwise."""
+    problems = [
+        *_project_number_problems(project),
+        *_department_problems(project.department_code, departments, owner="The project's"),
+    ]
+    _refuse(f"Project {project.number}", problems)
+    return _department_id(project.department_code, departments)
+
+
+def check_customer(customer: Customer, *, delivery_type: str) -> None:
+    """Refuse to create a customer PowerOffice Go would refuse for its delivery type."""
+    if delivery_type != PRINT_DELIVERY and customer.organization_number is None:
+        _refuse(
+            f"Customer {customer.number}",
+            [
+                f"It has no organisation number, which PowerOffice Go requires for the invoice "
+                f"delivery type {delivery_type}. Add the organisation number to the customer "
+                f"in Moment, or set the delivery type for new customers to {PRINT_DELIVERY}."
+            ],
+        )
+
+
+def _refuse(subject: str, problems: list[str]) -> None:
+    if problems:
+        listed = "\n".join(f"- {problem}" for problem in problems)
+        raise ExportRefused(f"{subject} was not transferred to PowerOffice Go:\n{listed}")
+
+
+# --- one rule each -------------------------------------------------------------------------
+
+
+def _project_number_problems(project: Project | None) -> Iterator[str]:
+    # The contract refuses this already; checked again because a sub project would be created.
+    if project is not None and "." in project.number:
+        yield (
+            f'Project number {project.number} contains ".", which PowerOffice Go reserves for '
+            f"main and sub projects. Change the project number in Moment, then transfer again."
+        )
+
+
+def _missing_vat_code_problems(invoice: Invoice, accounts: Lookup) -> Iterator[str]:
+    for number, line in enumerate(invoice.lines, start=1):
+        if line.vat_code is None:
+            account = line.account_code
+            pogo_code = accounts.get(account, {}).get("VatCode")
+            hint = f" PowerOffice Go has VAT code {pogo_code} on it." if pogo_code else ""
+            yield (
+                f"{_line_label(number, account, line.description)}: no VAT code. "
+                f"Set the external VAT code on account {account} in Moment (Setup > Accounts), "
+                f"then transfer the invoice again.{hint}"
+            )
+
+
+def _unknown_account_problems(invoice: Invoice, accounts: Lookup) -> Iterator[str]:
+    for account, line_numbers in _lines_by(invoice, lambda line: line.account_code).items():
+        if account not in accounts:
+            yield (
+                f"Account {account} ({_lines(line_numbers)}) does not exist in PowerOffice Go. "
+                f"Make the chart of accounts in Moment match PowerOffice Go's."
+                + (_ROUNDING_HINT if account == MOMENT_ROUNDING_ACCOUNT else "")
+            )
+
+
+_ROUNDING_HINT = (
+    f" Moment's default rounding account is {MOMENT_ROUNDING_ACCOUNT}, but PowerOffice Go's "
+    "rounding account is usually 7740; change the rounding account in Moment to match "
+    "PowerOffice Go."
+)
+
+
+def _unknown_vat_code_problems(invoice: Invoice, vat_codes: Lookup) -> Iterator[str]:
+    for code, line_numbers in _lines_by(invoice, lambda line: line.vat_code).items():
+        if code is not None and code not in vat_codes:
+            accounts = _join(sorted({invoice.lines[n - 1].account_code for n in line_numbers}))
+            yield (
+                f"VAT code {code} ({_lines(line_numbers)}) does not exist in PowerOffice Go. "
+                f"Correct the external VAT code on account {accounts} in Moment "
+                f"(Setup > Accounts) to a code PowerOffice Go has."
+            )
+
+
+def _department_problems(code: str | None, departments: Lookup, *, owner: str) -> Iterator[str]:
+    if code is not None and code not in departments:
+        yield (
+            f"{owner} department {code} does not exist in PowerOffice Go. Create it in "
+            f"PowerOffice Go or correct the department in Moment, then transfer again."
+        )
+
+
+def _lock_date_problems(invoice: Invoice, lock_date: date | None) -> Iterator[str]:
+    if lock_date is None:
+        return
+    locked = f"a period closed in PowerOffice Go (locked up to and including {lock_date})"
+    if invoice.invoice_date <= lock_date:
+        yield (
+            f"The invoice date {invoice.invoice_date} falls in {locked}. Reopen the period "
+            f"in PowerOffice Go, then transfer the invoice again."
+        )
+    for accrual, line_numbers in _accruals(invoice).items():
+        if accrual.from_ <= lock_date:
+            where = "falls in" if accrual.to <= lock_date else "starts in"
+            yield (
+                f"The accrual period {accrual.from_}–{accrual.to} of {_lines(line_numbers)} "
+                f"{where} {locked}. Adjust {ACCRUAL_SETTINGS} in Moment, or reopen the period "
+                f"in PowerOffice Go, then transfer the invoice again."
+            )
+
+
+def _total_problems(invoice: Invoice, vat_codes: Lookup) -> Iterator[str]:
+    codes = {line.vat_code for line in invoice.lines}
+    if None in codes or not codes <= vat_codes.keys():
+        return  # the missing or unknown VAT code is reported; without its rate there is no sum
+    rates = {code: Decimal(str(vat_codes[code]["Rate"])) for code in codes}
+    net = sum((line.amount for line in invoice.lines), Decimal(0))
+    # Moment may round VAT per line or per VAT code; either way the sum must be exact.
+    per_line = _vat_rounded_per_line(invoice, rates)
+    per_code = _vat_rounded_per_code(invoice, rates)
+    if invoice.total_incl_vat in (net + per_line, net + per_code):
+        return
+    sums = f"lines {net} + VAT {per_line} = {net + per_line}"
+    if per_code != per_line:
+        sums = (
+            f"lines {net} + VAT {per_line} (rounded per line) = {net + per_line}, "
+            f"or + VAT {per_code} (rounded per VAT code) = {net + per_code}"
+        )
+    yield (
+        f"The lines do not add up to the invoice total {invoice.total_incl_vat}: {sums}. "
+        f"Check the invoice in Moment: a rounding difference must come as its own line on "
+        f"the rounding account."
+    )
+
+
+def _credited_invoice_problems(invoice: Invoice, kind: VoucherKind, known: bool) -> Iterator[str]:
+    if kind != "credit_note":
+        return
+    credited = invoice.credited_invoice_number
+    if credited is None:
+        yield (
+            "It does not say which invoice it credits, so PowerOffice Go cannot match the two. "
+            "Make the credit note in Moment from the invoice it credits."
+        )
+    elif not known:
+        yield (
+            f"It credits invoice {credited}, which was neither transferred from Moment nor "
+            f"found in PowerOffice Go. Transfer invoice {credited} first, then the credit note."
+        )
+
+
+def _attachment_problems(attachment: Attachment) -> Iterator[str]:
+    if len(attachment.content) > MAX_ATTACHMENT_BYTES:
+        size = Decimal(len(attachment.content)) / 1_000_000
+        yield (
+            f"The PDF {attachment.filename} is {size:.1f} MB; PowerOffice Go takes at most "
+            f"{MAX_ATTACHMENT_BYTES // 1_000_000} MB. Make the PDF smaller in Moment, then "
+            f"transfer the invoice again."
+        )
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _department_id(code: str | None, departments: Lookup) -> int | None:
+    return None if code is None else departments[code]["Id"]
+
+
+def _vat_rounded_per_line(invoice: Invoice, rates: Mapping[str | None, Decimal]) -> Decimal:
+    return sum((ore(line.amount * rates[line.vat_code]) for line in invoice.lines), Decimal(0))
+
+
+def _vat_rounded_per_code(invoice: Invoice, rates: Mapping[str | None, Decimal]) -> Decimal:
+    net_by_code: dict[str | None, Decimal] = defaultdict(Decimal)
+    for line in invoice.lines:
+        net_by_code[line.vat_code] += line.amount
+    return sum((ore(net * rates[code]) for code, net in net_by_code.items()), Decimal(0))
+
+
+def _lines_by(invoice: Invoice, key: Callable[[InvoiceLine], Any]) -> dict[Any, list[int]]:
+    """Line numbers (from 1) grouped by `key`, in order of appearance."""
+    grouped: dict[Any, list[int]] = defaultdict(list)
+    for number, line in enumerate(invoice.lines, start=1):
+        grouped[key(line)].append(number)
+    return grouped
+
+
+def _accruals(invoice: Invoice) -> dict[Accrual, list[int]]:
+    grouped = _lines_by(invoice, lambda line: line.accrual)
+    grouped.pop(None, None)
+    return grouped
+
+
+def _lines(numbers: list[int]) -> str:
+    return f"{'line' if len(numbers) == 1 else 'lines'} {_join(numbers)}"
+
+
+def _join(items: Iterable[object]) -> str:
+    return ", ".join(map(str, items))
+
+
+def _line_label(number: int, account: str, description: str | None) -> str:
+    described = f', "{description}"' if description else ""
+    return f"Line {number} (account {account}{described})"

@@ -1,0 +1,155 @@
+"""What operators (and Moment's Setup > Tools) ask of the transfers: re-transfer, retry, status.
+
+retransfer("acme", "customer", ["10001", "10002"])  # the latest snapshot, even unchanged
+retry([17, 18])                                     # failed transfers, from the failed step
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import select
+
+from sync_worker import outbox
+from sync_worker.db.models import (
+    Attempt,
+    EntityState,
+    Message,
+    MessageStatus,
+    SyncStatus,
+    Tenant,
+    utcnow,
+)
+from sync_worker.db.session import session_scope
+from sync_worker.producer import TASK_FOR_TYPE
+from sync_worker.tenants import get_tenant
+from sync_worker.transfers import state as states
+
+Kind = Literal["customer", "project", "invoice", "credit_note"]
+
+
+@dataclass(frozen=True)
+class Requested:
+    """The answer for one number or id: queued, or why not."""
+
+    name: str
+    queued: bool
+    note: str
+
+    def __str__(self) -> str:
+        return f"{'queued ' if self.queued else 'skipped'} {self.name}: {self.note}"
+
+
+def parse_numbers(text: str) -> list[str]:
+    """Numbers separated by commas (and blanks), as typed in Moment's Setup > Tools."""
+    return [n.strip() for n in text.replace(";", ",").split(",") if n.strip()]
+
+
+def retransfer(tenant_code: str, kind: Kind, numbers: list[str]) -> list[Requested]:
+    """Transfer the latest snapshot of each entity again, whatever its state, even unchanged.
+
+    A number never received from Moment is reported by name, and the rest go on.
+    """
+    results, entry_ids = [], []
+    with session_scope() as session:
+        tenant = get_tenant(session, tenant_code)
+        for number in numbers:
+            latest = states.newest_message(session, tenant.id, kind, number)
+            if latest is None:
+                results.append(
+                    Requested(
+                        f"{kind} {number}", False, "never received from Moment; nothing to transfer"
+                    )
+                )
+                continue
+            message = _manual_copy(latest)
+            session.add(message)
+            session.flush()
+            entry_ids.append(_enqueue(session, message))
+            results.append(
+                Requested(
+                    f"{kind} {number}", True, f"version {latest.version} queued as {message.id}"
+                )
+            )
+    outbox.send(entry_ids)
+    return results
+
+
+def retry(state_ids: list[int]) -> list[Requested]:
+    """Re-drive failed transfers: each resumes at the step that failed."""
+    results, entry_ids = [], []
+    with session_scope() as session:
+        for state_id in state_ids:
+            state = session.get(EntityState, state_id)
+            if state is None:
+                results.append(Requested(f"#{state_id}", False, "no such transfer"))
+                continue
+            name = f"#{state_id} {state.kind} {state.number}"
+            if state.status == SyncStatus.DONE:
+                results.append(Requested(name, False, "already transferred; nothing to retry"))
+                continue
+            latest = states.newest_message(session, state.tenant_id, state.kind, state.number)
+            if latest is None:
+                results.append(Requested(name, False, "no message stored for it"))
+                continue
+            latest.status = MessageStatus.QUEUED
+            latest.error = None
+            state.status, state.attempts = SyncStatus.PENDING, 0
+            entry_ids.append(_enqueue(session, latest))
+            results.append(Requested(name, True, f"resumes after step {state.step or 'start'}"))
+    outbox.send(entry_ids)
+    return results
+
+
+def _manual_copy(latest: Message) -> Message:
+    payload = dict(latest.payload, message_id=str(uuid.uuid4()), trigger="manual")
+    return Message(
+        id=payload["message_id"],
+        tenant_id=latest.tenant_id,
+        type=latest.type,
+        kind=latest.kind,
+        entity_number=latest.entity_number,
+        version=latest.version,
+        trigger="manual",
+        occurred_at=latest.occurred_at,
+        received_at=utcnow(),
+        payload=payload,
+        status=MessageStatus.QUEUED,
+    )
+
+
+def _enqueue(session, message: Message) -> int:
+    return outbox.add(session, TASK_FOR_TYPE[message.type], "transfers", message_id=message.id).id
+
+
+def entity_states(
+    tenant_code: str, *, kind: str | None = None, status: str | None = None, limit: int = 100
+) -> list[EntityState]:
+    with session_scope() as session:
+        tenant = get_tenant(session, tenant_code)
+        query = select(EntityState).where(EntityState.tenant_id == tenant.id)
+        if kind:
+            query = query.where(EntityState.kind == kind)
+        if status:
+            query = query.where(EntityState.status == status)
+        return list(session.scalars(query.order_by(EntityState.updated_at.desc()).limit(limit)))
+
+
+def history(tenant_code: str, kind: str, number: str) -> tuple[EntityState | None, list[Attempt]]:
+    with session_scope() as session:
+        tenant: Tenant = get_tenant(session, tenant_code)
+        state = session.scalar(
+            select(EntityState).where(
+                EntityState.tenant_id == tenant.id,
+                EntityState.kind == kind,
+                EntityState.number == number,
+            )
+        )
+        if state is None:
+            return None, []
+        attempts = session.scalars(
+            select(Attempt).where(Attempt.entity_state_id == state.id).order_by(Attempt.id)
+        )
+        return state, list(attempts)

@@ -1,0 +1,138 @@
+"""The producer: validate, store with its outbox entry, enqueue after commit; ids only."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+import redis
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from sync_worker.cli import cli
+from sync_worker.db.models import Message, OutboxEntry
+from sync_worker.db.session import session_scope
+from sync_worker.errors import InvalidMessage
+from sync_worker.producer import publish, publish_many
+from sync_worker.sample_data import SampleCompany
+from sync_worker.tenants import add_tenant
+
+CLIENT_KEY = "client-key-that-must-never-travel"
+
+
+@pytest.fixture
+def company(clean_db, redis_base_url):
+    broker = redis.Redis.from_url(f"{redis_base_url}/13")
+    broker.flushdb()
+    with session_scope() as session:
+        add_tenant(session, "acme", CLIENT_KEY)
+    return SampleCompany("acme")
+
+
+def queued_tasks(redis_base_url) -> list[dict]:
+    broker = redis.Redis.from_url(f"{redis_base_url}/13")
+    return [json.loads(raw) for raw in broker.lrange("transfers", 0, -1)]
+
+
+def stored_messages() -> int:
+    with session_scope() as session:
+        return session.scalar(select(func.count()).select_from(Message))
+
+
+def test_a_valid_message_is_stored_then_enqueued_with_its_id_only(company, redis_base_url):
+    customer = company.customer()
+    message = company.message("customer.changed", customer)
+    result = publish(message)
+    assert result.status == "accepted"
+    [task] = queued_tasks(redis_base_url)
+    assert task["headers"]["task"] == "tasks.customers.transfer_customer"
+    body = json.loads(base64.b64decode(task["body"]))
+    assert body[1] == {"message_id": message["message_id"]}
+    raw = json.dumps(task)
+    assert customer["name"] not in raw and CLIENT_KEY not in raw
+    with session_scope() as session:
+        stored = session.get(Message, message["message_id"])
+        assert stored.payload == message and stored.kind == "customer"
+        assert session.scalar(select(OutboxEntry.sent_at)) is not None
+
+
+def test_an_invoice_task_carries_no_pdf(company, redis_base_url):
+    customer = company.customer()
+    invoice = company.invoice(customer, company.project(customer))
+    publish(company.message("invoice.finalized", invoice))
+    [task] = queued_tasks(redis_base_url)
+    assert invoice["attachment"]["content_base64"][:40] not in json.dumps(task)
+    assert task["headers"]["task"] == "tasks.invoices.transfer_invoice"
+
+
+def test_the_same_message_id_twice_is_stored_and_enqueued_once(company, redis_base_url):
+    message = company.message("customer.changed", company.customer())
+    assert publish(message).status == "accepted"
+    assert publish(message).status == "duplicate"
+    results = publish_many([message, message])
+    assert [r.status for r in results] == ["duplicate", "duplicate"]
+    assert stored_messages() == 1
+    assert len(queued_tasks(redis_base_url)) == 1
+
+
+def test_a_repeat_inside_one_batch_is_a_duplicate(company, redis_base_url):
+    message = company.message("customer.changed", company.customer())
+    results = publish_many([message, message])
+    assert [r.status for r in results] == ["accepted", "duplicate"]
+    assert len(queued_tasks(redis_base_url)) == 1
+
+
+def test_a_bad_message_is_refused_naming_message_and_field(company, redis_base_url):
+    message = company.message("customer.changed", company.customer(organization_number="123"))
+    with pytest.raises(InvalidMessage) as caught:
+        publish(message)
+    assert message["message_id"] in str(caught.value)
+    assert "data.organization_number" in str(caught.value)
+    assert stored_messages() == 0
+    assert queued_tasks(redis_base_url) == []
+
+
+def test_a_batch_goes_on_past_its_bad_messages(company, redis_base_url):
+    customer = company.customer()
+    good = company.message("customer.changed", customer)
+    dotted = company.message("project.changed", company.project(customer, number="2026.1"))
+    money_as_float = company.message("invoice.finalized", company.invoice(customer, None))
+    money_as_float["data"]["total_incl_vat"] = 100.5
+    unknown_tenant = dict(company.message("customer.changed", company.customer()), tenant="nope")
+    results = publish_many([good, dotted, money_as_float, unknown_tenant, "not an object"])
+    assert [r.status for r in results] == ["accepted", "refused", "refused", "refused", "refused"]
+    assert "data.number" in results[1].error and '"."' in results[1].error
+    assert "data.total_incl_vat" in results[2].error
+    assert "unknown tenant 'nope'" in results[3].error
+    assert stored_messages() == 1
+    assert len(queued_tasks(redis_base_url)) == 1
+
+
+def test_cli_publish_prints_one_line_per_message_and_fails_on_a_refusal(company, tmp_path):
+    customer = company.customer()
+    lines = [
+        json.dumps(company.message("customer.changed", customer)),
+        "{not json",
+        json.dumps(company.message("project.changed", company.project(customer, name=None))),
+    ]
+    source = tmp_path / "messages.jsonl"
+    source.write_text("\n".join(lines))
+    result = CliRunner().invoke(cli, ["publish", str(source)])
+    assert result.exit_code == 1
+    out = result.stdout.splitlines()
+    assert len(out) == 3
+    assert out[0].startswith("accepted")
+    assert out[1].startswith("refused") and "line 2: not JSON" in out[1]
+    assert out[2].startswith("refused") and "data.name" in out[2]
+
+
+def test_cli_publish_reads_an_array_from_stdin(company):
+    customer = company.customer()
+    batch = [
+        company.message("customer.changed", customer),
+        company.message("project.changed", company.project(customer)),
+    ]
+    result = CliRunner().invoke(cli, ["publish", "-"], input=json.dumps(batch))
+    assert result.exit_code == 0, result.output
+    assert [line.split()[0] for line in result.stdout.splitlines()] == ["accepted", "accepted"]
