@@ -1,0 +1,47 @@
+"""What every resource shares: the client, and the few request shapes of PowerOffice Go v2."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sync_worker.poweroffice.client import PowerOfficeClient
+
+JSON_PATCH = {"Content-Type": "application/json-patch+json"}
+
+
+class Resource:
+    """One PowerOffice Go collection, e.g. `/Customers`."""
+
+    path: str
+
+    def __init__(self, client: PowerOfficeClient) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.path})"
+
+    def _get(self, item_id: int | str) -> dict:
+        return self._client.request("GET", f"{self.path}/{item_id}").data
+
+    def _create(self, body: dict) -> dict:
+        """POST → 201 with the created object."""
+        return self._client.request("POST", self.path, json=body).data
+
+    def _patch(self, item_id: int | str, operations: list[dict]) -> dict:
+        """RFC 6902 JSON Patch → 200 with the updated object."""
+        path = f"{self.path}/{item_id}"
+        return self._client.request("PATCH", path, json=operations, headers=JSON_PATCH).data
+
+    def _rows(self, **params: Any) -> list[dict]:
+        """Every matching row, all pages."""
+        return self._client.list_all(self.path, params)
+
+    def _first(self, matches: Callable[[dict], bool], **params: Any) -> dict | None:
+        """The row a filter (one page) finds; `matches` guards against a wide filter."""
+        rows = self._client.request("GET", self.path, params=params).items
+        return next((row for row in rows if matches(row)), None)
+
+    def _cached(self, name: str, load: Callable[[], Any], refresh: bool) -> Any:
+        return self._client.lookups.get(name, load, refresh=refresh)

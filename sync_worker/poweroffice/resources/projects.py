@@ -1,0 +1,25 @@
+"""Projects (`/Projects`). Sub-projects come back with a dotted code (`10.2`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sync_worker.poweroffice.resources.base import Resource
+
+
+class Projects(Resource):
+    path = "/Projects"
+
+    def find_by_code(self, code: str) -> dict | None:
+        """The project with exactly this code, or None."""
+        return self._first(lambda row: row.get("Code") == code, projectCodes=code)
+
+    def create(self, body: dict) -> dict:
+        return self._create(body)
+
+    def patch(self, project_id: int, operations: list[dict]) -> dict:
+        return self._patch(project_id, operations)
+
+    def list(self, **filters: Any) -> list[dict]:
+        """Every project matching PowerOffice Go's own filters (`customerNos=…`, `status=…`)."""
+        return self._rows(**filters)

@@ -1,0 +1,188 @@
+"""Invoices and credit notes: one posted voucher each, then its PDF.
+
+Steps, each recorded before the next begins, so a re-run resumes where the last stopped:
+
+    rules → customer → project → voucher_requested → voucher_posted → attachment_uploaded
+
+A voucher is never posted twice: before a repeated POST the voucher is looked up by its
+invoice number, and a POST that PowerOffice Go refuses as a repeat is answered by the same
+look-up. The PDF goes up in its own task, which the voucher step enqueues through the
+outbox in the same transaction that records the voucher, so it is never forgotten.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sync_worker import outbox
+from sync_worker.db.models import EntityState, SyncStatus, utcnow
+from sync_worker.db.session import session_scope
+from sync_worker.errors import AlreadyExists, ExportRefused, TransientError
+from sync_worker.mapping.invoices import VoucherKind, voucher_body
+from sync_worker.mapping.references import external_import_reference
+from sync_worker.mapping.rules import InvoiceIds, check_invoice
+from sync_worker.schemas.entities import Invoice
+from sync_worker.transfers import state as states
+from sync_worker.transfers.context import Transfer
+from sync_worker.transfers.customers import sync_customer
+from sync_worker.transfers.projects import sync_project
+
+VOUCHER_REQUESTED = "voucher_requested"
+VOUCHER_POSTED = "voucher_posted"
+ATTACHMENT_UPLOADED = "attachment_uploaded"
+POSTED_STEPS = (VOUCHER_POSTED, ATTACHMENT_UPLOADED)
+UPLOAD_TASK = "tasks.invoices.upload_invoice_attachment"
+
+
+class WaitingForInvoice(TransientError):
+    """A credit note's invoice is still on its way through this system."""
+
+
+def transfer_voucher(run: Transfer, state: EntityState) -> bool:
+    """Post the invoice or credit note of `run` as a voucher, then enqueue its PDF.
+
+    Returns False: the message is complete only once its PDF is attached."""
+    invoice: Invoice = run.envelope.data
+    kind: VoucherKind = run.envelope.kind
+    if state.step == VOUCHER_POSTED:
+        _enqueue_upload(run)  # the worker died between the voucher and the PDF
+        return False
+    if state.step == ATTACHMENT_UPLOADED:
+        return True
+    ids = _check(run, invoice, kind)
+    customer = sync_customer(
+        run, invoice.customer, occurred_at=run.envelope.occurred_at, version=None
+    )
+    project = (
+        sync_project(run, invoice.project, occurred_at=run.envelope.occurred_at, version=None)
+        if invoice.project
+        else None
+    )
+    body = voucher_body(
+        invoice,
+        kind=kind,
+        external_reference=external_import_reference(run.tenant.code, kind, str(invoice.number)),
+        customer_ledger_id=int(customer.pogo_ledger_id),
+        project_id=int(project.pogo_id) if project else None,
+        department_id=ids.department_id,
+        account_ids=ids.account_ids,
+        vat_ids=ids.vat_ids,
+    )
+    with run.step_of(state.id, "voucher") as step:
+        voucher_id, how = _find_or_post(run, state, invoice, kind, body)
+        step["detail"] = f"voucher {voucher_id} {how}"
+        _record_posted(run, state.id, voucher_id)
+    return False
+
+
+def upload_attachment(run: Transfer, state: EntityState) -> bool:
+    """Attach the invoice PDF to the posted voucher; re-uploading replaces it."""
+    if state.step == ATTACHMENT_UPLOADED:
+        return True
+    if state.step != VOUCHER_POSTED or not state.pogo_id:
+        raise TransientError(f"{run.envelope.kind} {state.number} has no posted voucher yet")
+    attachment = run.envelope.data.attachment
+    with run.step_of(state.id, "attachment") as step:
+        run.client.voucher_documentation.upload(
+            state.pogo_id, attachment.filename, attachment.content
+        )
+        step["detail"] = f"{attachment.filename} ({len(attachment.content)} bytes)"
+    states.update_state(
+        state.id,
+        step=ATTACHMENT_UPLOADED,
+        status=SyncStatus.DONE,
+        last_error=None,
+        attempts=0,
+        transferred_at=utcnow(),
+    )
+    return True
+
+
+def _check(run: Transfer, invoice: Invoice, kind: VoucherKind) -> InvoiceIds:
+    """The export rules, before anything is written."""
+    credited_known = _credited_invoice_known(run, invoice) if kind == "credit_note" else False
+    try:
+        return _check_against(run, invoice, kind, credited_known, refresh=False)
+    except ExportRefused:
+        # The cached look-ups may predate a fix in PowerOffice Go: ask once more, fresh.
+        return _check_against(run, invoice, kind, credited_known, refresh=True)
+
+
+def _check_against(
+    run: Transfer, invoice: Invoice, kind: VoucherKind, credited_known: bool, *, refresh: bool
+) -> InvoiceIds:
+    client = run.client
+    return check_invoice(
+        invoice,
+        kind=kind,
+        accounts=client.accounts.by_number(refresh=refresh),
+        vat_codes=client.vat_codes.by_code(refresh=refresh),
+        departments=client.departments.by_code(refresh=refresh),
+        lock_date=client.lock_date.get(refresh=refresh),
+        credited_invoice_known=credited_known,
+    )
+
+
+def _credited_invoice_known(run: Transfer, credit_note: Invoice) -> bool:
+    """True once the credited invoice is posted; waits while it is on its way here."""
+    number = credit_note.credited_invoice_number
+    if number is None:
+        return False
+    with session_scope() as session:
+        invoice = states.get_state(session, run.tenant.id, "invoice", str(number))
+        pending = states.has_pending_message(session, run.tenant.id, "invoice", str(number))
+    if invoice.step in POSTED_STEPS:
+        return True
+    if invoice.status == SyncStatus.FAILED:
+        raise ExportRefused(
+            f"Credit note {credit_note.number} was not transferred to PowerOffice Go:\n- The "
+            f"invoice it credits, {number}, failed to transfer. Fix that invoice first (see its "
+            "error e-mail); the credit note can then be transferred again."
+        )
+    if pending or invoice.status in (SyncStatus.IN_PROGRESS, SyncStatus.RETRYING):
+        raise WaitingForInvoice(f"waiting for invoice {number} to be posted first")
+    return run.client.outgoing_invoices.find_by_invoice_no(number) is not None
+
+
+def _find_or_post(
+    run: Transfer, state: EntityState, invoice: Invoice, kind: VoucherKind, body: dict[str, Any]
+) -> tuple[str, str]:
+    if state.step == VOUCHER_REQUESTED:
+        # A POST was sent before and its answer is unknown: look before posting again.
+        existing = run.client.outgoing_invoices.find_by_invoice_no(invoice.number)
+        if existing:
+            return str(existing["Id"]), "found (posted by an earlier attempt)"
+    states.update_state(state.id, step=VOUCHER_REQUESTED, status=SyncStatus.IN_PROGRESS)
+    journal = (
+        run.client.outgoing_invoice_journals
+        if kind == "invoice"
+        else run.client.outgoing_credit_note_journals
+    )
+    try:
+        return str(journal.create(body)["Id"]), "posted"
+    except AlreadyExists:
+        existing = run.client.outgoing_invoices.find_by_invoice_no(invoice.number)
+        if existing is None:
+            # PowerOffice Go's read side lags its writes (about a second): look again later.
+            raise TransientError(
+                f"invoice number {invoice.number} is in use in PowerOffice Go but its voucher "
+                "cannot be read yet"
+            ) from None
+        return str(existing["Id"]), "found (posted by an earlier attempt)"
+
+
+def _record_posted(run: Transfer, state_id: int, voucher_id: str) -> None:
+    """Keep the voucher id and enqueue the PDF in one transaction: neither can be lost."""
+    with session_scope() as session:
+        state = session.get_one(EntityState, state_id)
+        state.pogo_id = voucher_id
+        state.step = VOUCHER_POSTED
+        state.transferred_version = run.envelope.version
+        entry = outbox.add(session, UPLOAD_TASK, "transfers", message_id=run.message.id)
+    outbox.send([entry.id])
+
+
+def _enqueue_upload(run: Transfer) -> None:
+    with session_scope() as session:
+        entry = outbox.add(session, UPLOAD_TASK, "transfers", message_id=run.message.id)
+    outbox.send([entry.id])

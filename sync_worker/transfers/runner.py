@@ -1,0 +1,226 @@
+"""Runs one message's transfer and keeps the books; knows nothing of Celery.
+
+Under the entity's lock it skips stale messages, calls the kind's handler, and turns the
+outcome into a `Decision` for the task: done, skipped, retry after a countdown, or
+failed. The decision rests on the error's class alone: transient errors retry with
+backoff until the retries are used up, permanent ones fail at once. A failure is
+recorded with its error e-mail enqueued in the same transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from celery.exceptions import SoftTimeLimitExceeded
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from config.settings import get_settings
+from sync_worker import outbox
+from sync_worker.db.models import EntityState, Message, MessageStatus, SyncStatus, utcnow
+from sync_worker.db.session import session_scope
+from sync_worker.errors import EntityBusy, PermanentError, RateLimited, SyncError, TransientError
+from sync_worker.locks import advisory_lock
+from sync_worker.poweroffice import PowerOfficeClient
+from sync_worker.retry import retry_countdown
+from sync_worker.schemas.messages import parse_message
+from sync_worker.tenants import decrypt_client_key
+from sync_worker.transfers import state as states
+from sync_worker.transfers.context import CallLog, Transfer
+from sync_worker.transfers.invoices import WaitingForInvoice
+
+log = logging.getLogger(__name__)
+
+ERROR_EMAIL_TASK = "tasks.errors.send_error_email"
+
+# Returns True when the message is completely handled (an invoice is not, until its PDF).
+Handler = Callable[[Transfer, EntityState], bool]
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Literal["done", "skipped", "retry", "failed"]
+    countdown: float = 0.0
+    reason: str = ""
+
+
+def run_message(message_id: str, handler: Handler, *, task_id: str | None = None) -> Decision:
+    """Transfer the entity of `message_id` with `handler`; never raises for a failed transfer."""
+    with session_scope() as session:
+        message = session.get(Message, message_id)
+        if message is None:
+            return Decision("skipped", reason=f"no message {message_id} is stored")
+        tenant = message.tenant
+    if message.status in (MessageStatus.DONE, MessageStatus.STALE):
+        return Decision("skipped", reason=f"message already {message.status}")
+    state = states.read_state(tenant.id, message.kind, message.entity_number)
+    try:
+        with advisory_lock("entity", tenant.id, f"{message.kind}:{message.entity_number}"):
+            return _run_locked(message, tenant, handler, task_id)
+    except Exception as exc:
+        return _decide(exc, message, state.id, step=getattr(exc, "step", "start"), task_id=task_id)
+
+
+def _run_locked(message: Message, tenant, handler: Handler, task_id: str | None) -> Decision:
+    state = states.read_state(tenant.id, message.kind, message.entity_number)
+    stale = _stale_reason(message, state)
+    if stale:
+        _finish_message(message.id, MessageStatus.STALE)
+        with session_scope() as session:
+            states.record(
+                session,
+                tenant_id=tenant.id,
+                state_id=state.id,
+                step="version",
+                outcome="skipped",
+                message_id=message.id,
+                task_id=task_id,
+                detail=stale,
+            )
+        return Decision("skipped", reason=stale)
+    calls = CallLog()
+    run = Transfer(
+        tenant=tenant,
+        message=message,
+        envelope=parse_message(message.payload),
+        client=PowerOfficeClient(decrypt_client_key(tenant), observer=calls),
+        calls=calls,
+        task_id=task_id,
+    )
+    if state.status != SyncStatus.DONE:
+        states.update_state(state.id, status=SyncStatus.IN_PROGRESS)
+    try:
+        complete = handler(run, state)
+    except Exception as exc:
+        exc.step = run.step  # for the books: which step failed
+        raise
+    if complete:
+        _finish_message(message.id, MessageStatus.DONE)
+    return Decision("done")
+
+
+def _stale_reason(message: Message, state: EntityState) -> str | None:
+    if state.transferred_version is not None and message.version < state.transferred_version:
+        return (
+            f"version {message.version} is older than version {state.transferred_version}, "
+            "already transferred"
+        )
+    if message.kind in ("customer", "project"):
+        with session_scope() as session:
+            newest = states.newest_message(
+                session, message.tenant_id, message.kind, message.entity_number
+            )
+        if newest is not None and newest.version > message.version:
+            return f"version {message.version} is superseded by version {newest.version}"
+    return None
+
+
+def _finish_message(message_id: str, status: MessageStatus, error: str | None = None) -> None:
+    with session_scope() as session:
+        message = session.get_one(Message, message_id)
+        message.status = status
+        message.processed_at = utcnow()
+        message.error = error
+
+
+# --- deciding what happens after an error ------------------------------------------------
+
+
+def _decide(
+    exc: Exception, message: Message, state_id: int, *, step: str, task_id: str | None
+) -> Decision:
+    error = _as_sync_error(exc)
+    if isinstance(error, WaitingForInvoice | EntityBusy):
+        # Waiting for another piece of work is not a failure; it spends no retry.
+        _record(message, state_id, step, "waiting", error, task_id, SyncStatus.WAITING)
+        return Decision("retry", countdown=random.uniform(5, 30), reason=str(error))
+    if isinstance(error, TransientError):
+        failures = _count_failure(state_id)
+        if failures <= get_settings().transfer_max_retries:
+            _record(message, state_id, step, "retry", error, task_id, SyncStatus.RETRYING)
+            at_least = error.retry_after if isinstance(error, RateLimited) else 0.0
+            countdown = retry_countdown(failures - 1, get_settings(), at_least=at_least)
+            return Decision("retry", countdown=countdown, reason=str(error))
+    _fail(message, state_id, step, error, task_id)
+    return Decision("failed", reason=str(error))
+
+
+def _as_sync_error(exc: Exception) -> SyncError:
+    if isinstance(exc, SyncError):
+        return exc
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return TransientError("the transfer took longer than its time limit")
+    if isinstance(exc, OperationalError | InterfaceError):
+        return TransientError(f"the database was unavailable: {type(exc).__name__}")
+    log.exception("unexpected error in a transfer")
+    return PermanentError(f"an internal error stopped the transfer ({type(exc).__name__}: {exc})")
+
+
+def _count_failure(state_id: int) -> int:
+    with session_scope() as session:
+        state = session.get_one(EntityState, state_id)
+        state.attempts += 1
+        return state.attempts
+
+
+def _record(
+    message: Message,
+    state_id: int,
+    step: str,
+    outcome: str,
+    error: SyncError,
+    task_id: str | None,
+    status: SyncStatus,
+) -> None:
+    with session_scope() as session:
+        state = session.get_one(EntityState, state_id)
+        state.status = status
+        state.last_error = str(error)
+        states.record(
+            session,
+            tenant_id=message.tenant_id,
+            state_id=state_id,
+            step=step,
+            outcome=outcome,
+            message_id=message.id,
+            task_id=task_id,
+            detail=str(error),
+            pogo_detail=error.detail,
+            http_status=error.http_status,
+            error_type=type(error).__name__,
+        )
+
+
+def _fail(
+    message: Message, state_id: int, step: str, error: SyncError, task_id: str | None
+) -> None:
+    """Record the failure and enqueue its error e-mail, in one transaction."""
+    log.warning(
+        "transfer of %s %s failed at %s: %s", message.kind, message.entity_number, step, error
+    )
+    with session_scope() as session:
+        state = session.get_one(EntityState, state_id)
+        state.status = SyncStatus.FAILED
+        state.last_error = str(error)
+        stored = session.get_one(Message, message.id)
+        stored.status = MessageStatus.FAILED
+        stored.error = str(error)
+        stored.processed_at = utcnow()
+        attempt = states.record(
+            session,
+            tenant_id=message.tenant_id,
+            state_id=state_id,
+            step=step,
+            outcome="failed",
+            message_id=message.id,
+            task_id=task_id,
+            detail=str(error),
+            pogo_detail=error.detail,
+            http_status=error.http_status,
+            error_type=type(error).__name__,
+        )
+        entry = outbox.add(session, ERROR_EMAIL_TASK, "notifications", attempt_id=attempt.id)
+    outbox.send([entry.id])
