@@ -52,7 +52,8 @@ class PowerOfficeClient:
     """PowerOffice Go for one client key; resources hang off it as attributes.
 
     `observer(method, path, status, elapsed_ms)` hears of every HTTP answer, token calls
-    included; `calls` counts every request sent, answered or not.
+    included; `calls` counts every request sent, answered or not. A `background` client
+    (the expense import) only uses the rate budget that transfers leave unused.
     """
 
     # A 429 is waited out this many times before the task gets `RateLimited` …
@@ -68,6 +69,7 @@ class PowerOfficeClient:
         settings: Settings | None = None,
         redis: Redis | None = None,
         observer: Observer | None = None,
+        background: bool = False,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -82,7 +84,11 @@ class PowerOfficeClient:
         self._observer = observer
         self._sleep = sleep
         self._limiter = RateLimiter(
-            redis, settings.pogo_subscription_key, settings.pogo_rate_limit_per_second, sleep=sleep
+            redis,
+            settings.pogo_subscription_key,
+            settings.pogo_rate_limit_per_second,
+            sleep=sleep,
+            background=background,
         )
         self._tokens = TokenSource(
             tenant=self.key_id,

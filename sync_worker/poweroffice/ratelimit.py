@@ -20,6 +20,11 @@ The price is ~5 % throughput (N / 1.05 per second).
 
 Time comes from Redis (`TIME`) so that workers on different hosts share one clock; tests
 may pass their own clock instead. Both fakeredis (the `memory://` demo) and Redis run it.
+
+Background callers (the expense import) never reserve ahead: they take a slot only when
+it is free now, no transfer is waiting for a reserved slot, and the window holds fewer
+than BACKGROUND_SHARE of the limit. Otherwise they wait and ask again. So a finalized
+invoice never queues behind an import: imports only use what transfers leave unused.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ import redis
 from sync_worker.poweroffice import keys
 
 WINDOW_SECONDS = 1.05
+BACKGROUND_SHARE = 0.5  # of the limit, at most, for background callers
+BACKGROUND_POLL_SECONDS = (0.02, 0.25)  # bounds of a background caller's wait between asks
 
 _RESERVE = """
 -- KEYS[1]: reserved send times (µs); ARGV: limit, window (µs), member, now (µs) or ''.
@@ -57,6 +64,33 @@ return num(at - now)
 """
 
 
+_TAKE_IF_IDLE = """
+-- KEYS[1]: reserved send times (µs); ARGV: share, window (µs), member, now (µs) or ''.
+-- Returns 0 when a slot was taken now, else the µs to wait before asking again.
+local function num(x) return string.format('%.0f', x) end
+local share = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local now = tonumber(ARGV[4])
+if not now then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', num(now - window))
+local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if newest[2] and tonumber(newest[2]) > now then
+  return num(tonumber(newest[2]) - now)  -- a transfer is waiting for its slot: yield
+end
+local count = redis.call('ZCARD', KEYS[1])
+if count >= share then
+  local oldest = redis.call('ZRANGE', KEYS[1], count - share, count - share, 'WITHSCORES')
+  return num(math.max(1, tonumber(oldest[2]) + window - now))
+end
+redis.call('ZADD', KEYS[1], num(now), ARGV[3])
+redis.call('PEXPIRE', KEYS[1], num(math.ceil(window / 1000)))
+return '0'
+"""
+
+
 class RateLimiter:
     """Blocks each caller until sending one more request keeps within the shared limit."""
 
@@ -69,22 +103,43 @@ class RateLimiter:
         window_seconds: float = WINDOW_SECONDS,
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        background: bool = False,
     ) -> None:
         self._key = keys.rate_window(keys.fingerprint(subscription_key))
         self._limit = per_second
+        self._background = background
+        self._share = max(1, int(per_second * BACKGROUND_SHARE))
         self._window_us = round(window_seconds * 1_000_000)
         self._clock = clock  # None: Redis's clock, shared by every host
         self._sleep = sleep
         self._reserve = redis_client.register_script(_RESERVE)
+        self._take_if_idle = redis_client.register_script(_TAKE_IF_IDLE)
 
     def __repr__(self) -> str:
-        return f"RateLimiter(limit={self._limit}, key={self._key!r})"
+        kind = "background" if self._background else "foreground"
+        return f"RateLimiter(limit={self._limit}, {kind}, key={self._key!r})"
 
     def acquire(self) -> float:
         """Wait for this caller's send slot; returns the seconds waited. Never gives up."""
-        now = "" if self._clock is None else str(round(self._clock() * 1_000_000))
-        args = [self._limit, self._window_us, uuid.uuid4().hex, now]
+        if self._background:
+            return self._acquire_when_idle()
+        args = [self._limit, self._window_us, uuid.uuid4().hex, self._now()]
         waited = int(self._reserve(keys=[self._key], args=args)) / 1_000_000
         if waited > 0:
             self._sleep(waited)
         return waited
+
+    def _acquire_when_idle(self) -> float:
+        waited = 0.0
+        low, high = BACKGROUND_POLL_SECONDS
+        while True:
+            args = [self._share, self._window_us, uuid.uuid4().hex, self._now()]
+            wait = int(self._take_if_idle(keys=[self._key], args=args)) / 1_000_000
+            if wait == 0:
+                return waited
+            pause = min(max(wait, low), high)
+            self._sleep(pause)
+            waited += pause
+
+    def _now(self) -> str:
+        return "" if self._clock is None else str(round(self._clock() * 1_000_000))

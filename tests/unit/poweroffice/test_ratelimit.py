@@ -106,3 +106,43 @@ def test_token_calls_count_against_the_limit(backend, make_client, clock, rsps, 
     waits = [seconds for seconds in clock.sleeps if seconds > 0]
     assert len(waits) == 2
     assert all(0.9 < seconds <= WINDOW_SECONDS for seconds in waits)
+
+
+def background_limiter(backend, clock: FakeClock) -> RateLimiter:
+    key = backend.settings.pogo_subscription_key
+    return RateLimiter(backend.redis, key, LIMIT, clock=clock, sleep=clock.sleep, background=True)
+
+
+def test_background_callers_use_at_most_their_share(backend):
+    clock = FakeClock()
+    importer = background_limiter(backend, clock)
+
+    times = sends([importer], clock, 3 * LIMIT)
+
+    assert most_in_one_second(times) <= LIMIT // 2
+
+
+def test_a_transfer_never_waits_behind_background_calls(backend):
+    clock = FakeClock()
+    key = backend.settings.pogo_subscription_key
+    importer = background_limiter(backend, clock)
+    transfer = RateLimiter(backend.redis, key, LIMIT, clock=clock, sleep=clock.sleep)
+    sends([importer], clock, LIMIT // 2)  # the import has used its whole share
+
+    waits = [transfer.acquire() for _ in range(LIMIT - LIMIT // 2)]
+
+    assert waits == [0.0] * (LIMIT - LIMIT // 2)
+
+
+def test_background_yields_while_a_transfer_waits_for_its_slot(backend):
+    clock = FakeClock()
+    key = backend.settings.pogo_subscription_key
+    transfer = RateLimiter(backend.redis, key, LIMIT, clock=clock, sleep=lambda _s: None)
+    for _ in range(LIMIT + 1):  # the last one reserves a slot one window ahead
+        transfer.acquire()
+    importer = background_limiter(backend, clock)
+    start = clock.now
+
+    importer.acquire()
+
+    assert clock.now - start >= WINDOW_SECONDS - 0.25  # not before the transfer's slot
