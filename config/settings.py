@@ -53,6 +53,7 @@ class Settings:
     task_time_limit_seconds: int
     visibility_timeout_seconds: int
     error_email_interval_seconds: int
+    credit_note_wait_seconds: int
     log_level: str
 
     @property
@@ -133,6 +134,9 @@ def _read(env: Env) -> dict[str, Any]:
         "visibility_timeout_seconds": env.int("SYNC_VISIBILITY_TIMEOUT", 3600, validate=positive),
         "error_email_interval_seconds": env.int(
             "SYNC_ERROR_EMAIL_INTERVAL", 3600, validate=Range(0)
+        ),
+        "credit_note_wait_seconds": env.int(
+            "SYNC_CREDIT_NOTE_WAIT_SECONDS", 600, validate=Range(0, 86400)
         ),
         "log_level": env.str(
             "SYNC_LOG_LEVEL", "INFO", validate=OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])

@@ -71,9 +71,7 @@ def _send_and_mark(session: Session, entries: list[OutboxEntry], app: Celery | N
     sent = []
     for entry in entries:
         try:
-            app.send_task(
-                entry.task_name, kwargs=entry.args, queue=entry.queue, task_id=f"outbox-{entry.id}"
-            )
+            app.send_task(entry.task_name, kwargs=entry.args, queue=entry.queue)
         except Exception:  # the broker is down: the relay tries again later
             log.warning(
                 "could not send outbox entry %s (%s); the relay retries",

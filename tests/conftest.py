@@ -100,3 +100,9 @@ def _reset_caches() -> None:
     reset_settings_cache()
     dispose_engines()
     reset_redis_clients()
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    """End-to-end tests run last: their worker process consumes the broker's queues, which
+    the producer's tests inspect, and it lives until the session ends."""
+    items.sort(key=lambda item: "tests/pipeline/" in item.nodeid)

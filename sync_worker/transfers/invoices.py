@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from config.settings import get_settings
 from sync_worker import outbox
 from sync_worker.db.models import EntityState, SyncStatus, utcnow
 from sync_worker.db.session import session_scope
@@ -124,24 +125,30 @@ def _check_against(
 
 
 def _credited_invoice_known(run: Transfer, credit_note: Invoice) -> bool:
-    """True once the credited invoice is posted; waits while it is on its way here."""
+    """True once the credited invoice is posted; waits while it may still be on its way."""
     number = credit_note.credited_invoice_number
     if number is None:
         return False
     with session_scope() as session:
-        invoice = states.get_state(session, run.tenant.id, "invoice", str(number))
+        invoice = states.find_state(session, run.tenant.id, "invoice", str(number))
         pending = states.has_pending_message(session, run.tenant.id, "invoice", str(number))
-    if invoice.step in POSTED_STEPS:
+    if invoice is not None and invoice.step in POSTED_STEPS:
         return True
-    if invoice.status == SyncStatus.FAILED:
+    if invoice is not None and invoice.status == SyncStatus.FAILED:
         raise ExportRefused(
             f"Credit note {credit_note.number} was not transferred to PowerOffice Go:\n- The "
             f"invoice it credits, {number}, failed to transfer. Fix that invoice first (see its "
             "error e-mail); the credit note can then be transferred again."
         )
-    if pending or invoice.status in (SyncStatus.IN_PROGRESS, SyncStatus.RETRYING):
+    if pending or invoice is not None:
         raise WaitingForInvoice(f"waiting for invoice {number} to be posted first")
-    return run.client.outgoing_invoices.find_by_invoice_no(number) is not None
+    if run.client.outgoing_invoices.find_by_invoice_no(number) is not None:
+        return True
+    # Moment finalizes the invoice first, but the two messages may still cross on the way.
+    waited = (utcnow() - run.message.received_at).total_seconds()
+    if waited < get_settings().credit_note_wait_seconds:
+        raise WaitingForInvoice(f"invoice {number} has not arrived yet")
+    return False
 
 
 def _find_or_post(

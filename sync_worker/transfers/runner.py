@@ -136,7 +136,7 @@ def _decide(
     if isinstance(error, WaitingForInvoice | EntityBusy):
         # Waiting for another piece of work is not a failure; it spends no retry.
         _record(message, state_id, step, "waiting", error, task_id, SyncStatus.WAITING)
-        return Decision("retry", countdown=random.uniform(5, 30), reason=str(error))
+        return Decision("retry", countdown=random.uniform(2, 10), reason=str(error))
     if isinstance(error, TransientError):
         failures = _count_failure(state_id)
         if failures <= get_settings().transfer_max_retries:

@@ -12,12 +12,19 @@ from sync_worker.db.models import Attempt, EntityState, Message, MessageStatus
 from sync_worker.db.session import session_scope
 
 
+def find_state(session: Session, tenant_id: int, kind: str, number: str) -> EntityState | None:
+    return session.scalar(
+        select(EntityState).where(
+            EntityState.tenant_id == tenant_id,
+            EntityState.kind == kind,
+            EntityState.number == number,
+        )
+    )
+
+
 def get_state(session: Session, tenant_id: int, kind: str, number: str) -> EntityState:
     """The entity's state row, created on first use (two workers racing both get the one)."""
-    query = select(EntityState).where(
-        EntityState.tenant_id == tenant_id, EntityState.kind == kind, EntityState.number == number
-    )
-    state = session.scalar(query)
+    state = find_state(session, tenant_id, kind, number)
     if state is not None:
         return state
     try:
@@ -25,7 +32,7 @@ def get_state(session: Session, tenant_id: int, kind: str, number: str) -> Entit
             state = EntityState(tenant_id=tenant_id, kind=kind, number=number)
             session.add(state)
     except IntegrityError:
-        state = session.scalar(query)
+        state = find_state(session, tenant_id, kind, number)
     return state
 
 

@@ -1,0 +1,144 @@
+"""Invoices and credit notes, end to end: voucher, lines, PDF, credit link, exactly once."""
+
+from __future__ import annotations
+
+import base64
+from decimal import Decimal
+
+from sync_worker.operations import history
+from tests.support.worker import wait_until
+
+
+def published_invoice(tenant, **overrides) -> dict:
+    customer = tenant.sample.customer()
+    project = tenant.sample.project(customer)
+    invoice = tenant.sample.invoice(customer, project, **overrides)
+    return invoice
+
+
+def voucher_of(tenant, number) -> dict:
+    [voucher] = [v for v in tenant.vouchers() if str(v.get("InvoiceNo")) == str(number)]
+    return voucher
+
+
+def test_an_invoice_becomes_one_posted_voucher_with_its_lines_and_pdf(tenant):
+    invoice = published_invoice(tenant)
+    tenant.publish(tenant.sample.message("invoice.finalized", invoice))
+    state = tenant.wait_for("invoice", invoice["number"])
+    assert state.step == "attachment_uploaded"
+
+    voucher = voucher_of(tenant, invoice["number"])
+    assert voucher["Id"] == state.pogo_id
+    assert voucher["VoucherDate"] == invoice["invoice_date"]
+    assert voucher["DueDate"] == invoice["due_date"]
+    assert voucher["Cid"] == invoice["kid"]
+    assert voucher["CurrencyCode"] == "NOK"
+    assert Decimal(str(voucher["CurrencyAmount"])) == Decimal(invoice["total_incl_vat"])
+    assert voucher["Description"] == invoice["description"]
+    customer = next(
+        c for c in tenant.customers() if c["Number"] == int(invoice["customer"]["number"])
+    )
+    project = next(p for p in tenant.projects() if p["Code"] == invoice["project"]["number"])
+    assert voucher["CustomerAccountId"] == customer["SubledgerAccountId"]
+    assert voucher["ProjectId"] == project["Id"]
+    lines = voucher["OutgoingInvoiceLines"]
+    assert [Decimal(str(line["CurrencyAmount"])) for line in lines] == [
+        Decimal(line["amount"]) for line in invoice["lines"]
+    ]
+    assert [line["Description"] for line in lines] == [
+        line["description"] for line in invoice["lines"]
+    ]
+    [document] = tenant.admin.documents(tenant.client_key, include_bytes=True)
+    assert document["content"] == base64.b64decode(invoice["attachment"]["content_base64"])
+
+
+def test_accrual_periods_travel_on_their_lines(tenant):
+    invoice = published_invoice(tenant)
+    invoice["lines"][0]["accrual"] = {"from": "2026-12-01", "to": "2027-02-28"}
+    tenant.publish(tenant.sample.message("invoice.finalized", invoice))
+    tenant.wait_for("invoice", invoice["number"])
+    line = voucher_of(tenant, invoice["number"])["OutgoingInvoiceLines"][0]
+    assert line["Accrual"]["IsActive"] is True
+    assert (line["Accrual"]["FromDate"], line["Accrual"]["ToDate"]) == ("2026-12-01", "2027-02-28")
+
+
+def test_a_credit_note_is_linked_to_its_invoice(tenant):
+    invoice = published_invoice(tenant)
+    credit = tenant.sample.invoice(invoice["customer"], invoice["project"], credit_for=invoice)
+    tenant.publish(
+        tenant.sample.message("invoice.finalized", invoice),
+        tenant.sample.message("credit_note.finalized", credit),
+    )
+    tenant.wait_for("credit_note", credit["number"])
+    note = voucher_of(tenant, credit["number"])
+    assert note["CustomMatchingReference"] == str(invoice["number"])
+    assert str(invoice["number"]) in note["Description"]
+    assert Decimal(str(note["CurrencyAmount"])) < 0
+
+
+def test_a_credit_note_arriving_first_waits_for_its_invoice(tenant):
+    invoice = published_invoice(tenant)
+    credit = tenant.sample.invoice(invoice["customer"], invoice["project"], credit_for=invoice)
+    tenant.publish(tenant.sample.message("credit_note.finalized", credit))
+    wait_until(
+        lambda: (s := tenant.state("credit_note", credit["number"])) and s.status == "waiting",
+        what="the credit note to wait",
+    )
+    tenant.publish(tenant.sample.message("invoice.finalized", invoice))
+    tenant.wait_for("credit_note", credit["number"], timeout=90)
+    invoice_state = tenant.state("invoice", invoice["number"])
+    credit_state = tenant.state("credit_note", credit["number"])
+    posted = {str(v["InvoiceNo"]): v for v in tenant.vouchers()}
+    assert set(posted) == {str(invoice["number"]), str(credit["number"])}
+    assert invoice_state.transferred_at <= credit_state.transferred_at
+
+
+def test_the_same_message_twice_is_one_voucher(tenant):
+    invoice = published_invoice(tenant)
+    message = tenant.sample.message("invoice.finalized", invoice)
+    tenant.publish(message)
+    tenant.publish(message)
+    tenant.wait_for("invoice", invoice["number"])
+    again = dict(message, message_id="5d1c5e0e-0000-4000-8000-000000000001")
+    tenant.publish(again)  # a new message id for the same, already posted invoice
+    tenant.wait_until_all_handled()
+    assert len([v for v in tenant.vouchers() if str(v["InvoiceNo"]) == str(invoice["number"])]) == 1
+
+
+def test_a_lost_response_after_the_voucher_landed_leaves_one_voucher(tenant, simulator):
+    invoice = published_invoice(tenant)
+    simulator.admin.set_faults(lose_responses=1, lose_response_path="/Vouchers")
+    try:
+        tenant.publish(tenant.sample.message("invoice.finalized", invoice))
+        state = tenant.wait_for("invoice", invoice["number"], timeout=90)
+    finally:
+        simulator.admin.clear_faults()
+    vouchers = [v for v in tenant.vouchers() if str(v["InvoiceNo"]) == str(invoice["number"])]
+    assert len(vouchers) == 1 and vouchers[0]["Id"] == state.pogo_id
+    assert vouchers[0]["HasPdf"] is True
+    _, attempts = history(tenant.code, "invoice", str(invoice["number"]))
+    assert any(a.outcome == "retry" for a in attempts)
+    assert any("earlier attempt" in (a.detail or "") for a in attempts)
+
+
+def test_a_worker_killed_between_voucher_and_pdf_leaves_one_voucher_with_its_pdf(
+    tenant, simulator, worker
+):
+    invoice = published_invoice(tenant)
+    simulator.admin.set_faults(latency_ms=700)
+    try:
+        tenant.publish(tenant.sample.message("invoice.finalized", invoice))
+        wait_until(
+            lambda: (
+                (s := tenant.state("invoice", invoice["number"])) and s.step == "voucher_posted"
+            ),
+            interval=0.05,
+            what="the voucher to be posted",
+        )
+        worker.kill_children()  # SIGKILL, as the OOM killer would
+    finally:
+        simulator.admin.clear_faults()
+    tenant.wait_for("invoice", invoice["number"], timeout=90)
+    vouchers = [v for v in tenant.vouchers() if str(v["InvoiceNo"]) == str(invoice["number"])]
+    assert len(vouchers) == 1
+    assert vouchers[0]["HasPdf"] is True

@@ -1,0 +1,127 @@
+"""Voucher documentation: PDF upload, what a voucher has, and the zip download."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+
+import pytest
+import requests
+
+from sync_worker.simulator.resources.documentation import MAX_PDF_BYTES
+from tests.simulator.builders import PDF, Ids, create_customer, invoice_body, post_invoice
+from tests.simulator.raw import TIMEOUT, data
+
+
+@pytest.fixture
+def voucher(api) -> dict:
+    return post_invoice(api, invoice_body(Ids.of(api), create_customer(api)))
+
+
+def _download(api, voucher_id: str, kind: str = "Pdf") -> requests.Response:
+    return api.get("/VoucherDocumentation/Download", id=voucher_id, documentationType=kind)
+
+
+def _unzip(response: requests.Response) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def test_upload_then_download_gives_the_exact_bytes(api, voucher):
+    assert api.upload(voucher["Id"], PDF, "faktura-10234.pdf").status_code == 204
+
+    response = _download(api, voucher["Id"])
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/zip"
+    assert _unzip(response) == {"faktura-10234.pdf": PDF}
+
+
+def test_documentation_status_of_a_voucher(api, voucher):
+    before = data(api.get("/VoucherDocumentation", id=voucher["Id"]))
+    api.upload(voucher["Id"], PDF)
+    after = data(api.get("/VoucherDocumentation", id=voucher["Id"]))
+
+    assert before[0]["HasPdf"] is False
+    assert after == [
+        {
+            "VoucherId": voucher["Id"],
+            "VoucherNo": after[0]["VoucherNo"],
+            "VoucherType": "OutgoingInvoice",
+            "HasPdf": True,
+            "HasImages": False,
+            "HasEhf": False,
+            "HasSalesOrderAttachments": False,
+            "IsImported": True,
+        }
+    ]
+    by_number = data(api.get("/VoucherDocumentation", voucherNo=after[0]["VoucherNo"]))
+    assert by_number == after
+
+
+def test_upload_again_replaces(api, admin, voucher):
+    second = PDF.replace(b"Catalog", b"Catalog /Lang (nb)")
+    api.upload(voucher["Id"], PDF, "first.pdf")
+
+    api.upload(voucher["Id"], second, "second.pdf")
+
+    assert _unzip(_download(api, voucher["Id"])) == {"second.pdf": second}
+    documents = admin.documents(api.client_key, include_bytes=True)
+    assert [(row["sha256"], row["content"]) for row in documents] == [
+        (hashlib.sha256(second).hexdigest(), second)
+    ]
+
+
+def test_only_pdf_is_accepted(api, voucher):
+    response = api.upload(voucher["Id"], b"\x89PNG\r\n\x1a\n not a pdf", "scan.png")
+
+    assert response.status_code == 400
+    assert "PDF" in response.json()["detail"]
+
+
+def test_part_must_be_named_file(api, voucher):
+    response = requests.put(
+        api.base_url + "/VoucherDocumentation",
+        params={"id": voucher["Id"]},
+        files={"document": ("a.pdf", PDF, "application/pdf")},
+        headers=api.headers(),
+        timeout=TIMEOUT,
+    )
+
+    assert response.status_code == 400
+    assert "'file'" in response.json()["detail"]
+
+
+def test_30_mb_is_the_limit(api, voucher):
+    at_limit = PDF + b"0" * (MAX_PDF_BYTES - len(PDF))
+
+    assert api.upload(voucher["Id"], at_limit).status_code == 204
+    too_big = api.upload(voucher["Id"], at_limit + b"0")
+    assert too_big.status_code == 413
+    assert "30 MB" in too_big.json()["detail"]
+
+
+def test_unknown_voucher_is_404(api, voucher):
+    missing = "00000000-0000-0000-0000-000000000000"
+
+    assert api.upload(missing, PDF).status_code == 404
+    assert _download(api, missing).status_code == 404
+    assert api.get("/VoucherDocumentation", id=missing).status_code == 204
+
+
+def test_download_without_pdf_is_404(api, voucher):
+    assert _download(api, voucher["Id"]).status_code == 404
+
+
+def test_only_pdf_documentation_exists(api, voucher):
+    api.upload(voucher["Id"], PDF)
+
+    assert _download(api, voucher["Id"], "Images").status_code == 404
+    assert _download(api, voucher["Id"], "All").status_code == 200
+    assert _download(api, voucher["Id"], "Video").status_code == 400
+
+
+def test_id_or_voucher_no_is_required(api):
+    assert api.get("/VoucherDocumentation").status_code == 400
+    assert api.get("/VoucherDocumentation/Download").status_code == 400
