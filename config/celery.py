@@ -33,6 +33,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # longest retry countdown plus a run, or a waiting task is run twice.
         "visibility_timeout": settings.visibility_timeout_seconds,
     }
+    if settings.broker_url.startswith("memory://"):
+        # The embedded demo's in-memory broker polls; its default second per poll is slow.
+        transport["polling_interval"] = 0.01
     return {
         "broker_url": settings.broker_url,
         "result_backend": settings.result_backend,

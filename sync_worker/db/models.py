@@ -31,6 +31,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     func,
 )
@@ -49,6 +50,26 @@ Money = Numeric(18, 2)
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+class UtcDateTime(TypeDecorator):
+    """A timestamp stored in UTC and read back time-zone aware, on PostgreSQL and SQLite
+    alike (SQLite forgets the offset, and naive and aware times cannot be compared)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: every timestamp here carries its offset")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -93,11 +114,9 @@ class Tenant(Base):
     expense_account_threshold: Mapped[int] = mapped_column(Integer, default=4000)
     expense_lookback_days: Mapped[int] = mapped_column(Integer, default=2)
     import_interval_minutes: Mapped[int] = mapped_column(Integer, default=15)
-    last_import_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    last_import_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
     @property
     def error_email_list(self) -> list[str]:
@@ -114,11 +133,11 @@ class Message(Base):
     entity_number: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(BigInteger)
     trigger: Mapped[str] = mapped_column(String(8), default="auto")
-    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    occurred_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    received_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default=MessageStatus.QUEUED)
-    processed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    processed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     error: Mapped[str | None] = mapped_column(Text)
 
     tenant: Mapped[Tenant] = relationship()
@@ -135,8 +154,8 @@ class OutboxEntry(Base):
     task_name: Mapped[str] = mapped_column(String(100))
     args: Mapped[dict[str, Any]] = mapped_column(JSON)  # ids only, never payloads or secrets
     queue: Mapped[str] = mapped_column(String(32), default="transfers")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
     __table_args__ = (Index("ix_outbox_unsent", "sent_at", "id"),)
 
@@ -153,7 +172,7 @@ class EntityState(Base):
     transferred_version: Mapped[int | None] = mapped_column(BigInteger)
     # When the data last sent was true in Moment: an invoice carrying an older copy of its
     # customer must not overwrite what a newer customer message already sent.
-    source_occurred_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    source_occurred_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     content_hash: Mapped[str | None] = mapped_column(String(64))  # of what was transferred
     transferred_fields: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     step: Mapped[str | None] = mapped_column(String(32))  # last step completed
@@ -161,10 +180,8 @@ class EntityState(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     expenses_billable: Mapped[bool | None] = mapped_column(Boolean)  # projects only
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
-    transferred_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+    transferred_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
     __table_args__ = (UniqueConstraint("tenant_id", "kind", "number", name="uq_entity_states_key"),)
 
@@ -188,7 +205,7 @@ class Attempt(Base):
     detail: Mapped[str | None] = mapped_column(Text)  # what happened, in our words
     pogo_detail: Mapped[str | None] = mapped_column(Text)  # PowerOffice Go's own words
     duration_ms: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     __table_args__ = (Index("ix_attempts_entity", "entity_state_id", "id"),)
 
@@ -209,10 +226,10 @@ class Expense(Base):
     billable: Mapped[bool] = mapped_column(Boolean)
     voucher_id: Mapped[str | None] = mapped_column(String(64))
     voucher_no: Mapped[int | None] = mapped_column(BigInteger)
-    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    imported_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     claim_token: Mapped[str | None] = mapped_column(String(36))
-    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
     tenant: Mapped[Tenant] = relationship()
     attachments: Mapped[list[ExpenseAttachment]] = relationship(
@@ -248,7 +265,7 @@ class ErrorEmail(Base):
     recipients: Mapped[str] = mapped_column(Text)
     subject: Mapped[str] = mapped_column(Text)
     sent_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now()
+        UtcDateTime(), default=utcnow, server_default=func.now()
     )
 
     __table_args__ = (

@@ -79,3 +79,21 @@ def test_app_loads_every_task_module(env):
 
     for module in TASK_MODULES:
         importlib.import_module(module)
+
+
+def test_transfer_tasks_leave_retry_counting_to_the_runner(env):
+    """Celery's default of 3 retries would end a long wait or backoff unrecorded."""
+    import tasks.credit_notes
+    import tasks.customers
+    import tasks.invoices
+    import tasks.projects
+
+    for task in (
+        tasks.customers.transfer_customer,
+        tasks.projects.transfer_project,
+        tasks.invoices.transfer_invoice,
+        tasks.invoices.upload_invoice_attachment,
+        tasks.credit_notes.transfer_credit_note,
+    ):
+        assert task.max_retries is None, task.name
+        assert task.acks_late is True, task.name

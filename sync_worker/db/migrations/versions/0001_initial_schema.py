@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 21:44:01.468988
+Create Date: 2026-11-25 22:10:56.809415
 """
 
 import sqlalchemy as sa

@@ -1,0 +1,297 @@
+"""One expense import for one tenant: read PowerOffice Go, store what is new, nothing else.
+
+Calls, in order (each one costs the platform's shared rate limit, so none is repeated):
+1. `GET /AccountTransactions` for the window, accounts above the threshold and the
+   tenant's project numbers (in chunks, so the query string stays short);
+2. `GET /Suppliers?supplierNos=` once, for the names of the suppliers of new expenses;
+3. `GET /VoucherDocumentation/Download` once per voucher with new expenses: its PDFs
+   (a zip). No documentation (404 or an empty answer) means no attachment.
+
+Expenses already stored are recognised by their source id before anything is downloaded
+and are never updated, even when PowerOffice Go has changed them since: Moment may have
+put them on an invoice. Each voucher's expenses are written with their attachments in
+one transaction, with INSERT … ON CONFLICT DO NOTHING, so two imports running at once
+(or a re-run after a crash half-way) end with exactly the rows one import gives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from sync_worker.db.models import EntityKind, EntityState, Expense, ExpenseAttachment, Tenant
+from sync_worker.db.session import session_scope
+from sync_worker.errors import EntityBusy, NotFound, SyncError
+from sync_worker.expenses.selection import (
+    CURRENCY,
+    Candidate,
+    Window,
+    account_filter,
+    import_window,
+    select_expenses,
+)
+from sync_worker.locks import advisory_lock
+from sync_worker.norway import ore
+from sync_worker.poweroffice import PowerOfficeClient
+from sync_worker.poweroffice.resources import unpack_pdfs
+from sync_worker.tenants import decrypt_client_key
+
+log = logging.getLogger(__name__)
+
+PROJECT_CODES_PER_REQUEST = 100  # keeps the query string far below gateway URL limits
+SOURCE_IDS_PER_QUERY = 1000
+LOCK_WAIT_SECONDS = 1.0  # a held lock means an import is running: do not queue behind it
+SUPPLIER_NAME_LENGTH = 200
+
+# (vouchers done, vouchers to do): the CLI draws its progress bar from it.
+Progress = Callable[[int, int], None]
+Attachments = list[tuple[str, bytes]]
+
+
+class ImportRunning(SyncError):
+    """Another import of the same tenant holds the lock: this one has nothing to do."""
+
+
+@dataclass
+class ImportSummary:
+    """What one import found and did."""
+
+    tenant: str
+    window: Window
+    found: int = 0  # transactions PowerOffice Go returned
+    new: int = 0
+    already_there: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    attachments: int = 0  # stored with the new expenses
+    api_calls: int = 0
+
+    def __str__(self) -> str:
+        skipped = sum(self.skipped.values())
+        reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(self.skipped.items()))
+        return (
+            f"{self.tenant}: found {self.found} transactions posted {self.window}: "
+            f"{self.new} new, {self.already_there} already there, {skipped} skipped"
+            + (f" ({reasons})" if reasons else "")
+            + f"; {self.attachments} attachments; {self.api_calls} calls to PowerOffice Go"
+        )
+
+
+@contextmanager
+def import_lock(tenant_id: int) -> Iterator[None]:
+    """Held for a whole import; `ImportRunning` when another import of the tenant has it.
+
+    It is what makes a second beat, a late retry or an operator's run harmless: the
+    inserts would already be, but two imports would still spend the rate limit twice.
+    """
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(
+                advisory_lock("expenses", tenant_id, "import", wait_seconds=LOCK_WAIT_SECONDS)
+            )
+        except EntityBusy:
+            raise ImportRunning("another expense import of this tenant is running") from None
+        yield
+
+
+def import_for_tenant(
+    tenant_id: int,
+    *,
+    lookback_days: int | None = None,
+    now: dt.datetime | None = None,
+    client: PowerOfficeClient | None = None,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import the tenant's new expenses; `lookback_days` overrides the tenant's setting,
+    `now` (tests) the moment whose Norwegian date is "today".
+
+    Takes no lock (see `import_lock`); raises the errors of `sync_worker.errors`.
+    """
+    tenant, projects = _tenant_and_projects(tenant_id)
+    days = tenant.expense_lookback_days if lookback_days is None else lookback_days
+    summary = ImportSummary(tenant.code, import_window(days, now))
+    if not projects:  # nothing can match: spend no request
+        return summary
+    # A background client: imports only use the rate budget the transfers leave unused.
+    client = client or PowerOfficeClient(decrypt_client_key(tenant), background=True)
+    calls_before = client.calls
+    try:
+        candidates = _candidates(client, tenant, projects, summary)
+        todo = _not_stored(tenant.id, candidates)
+        summary.already_there = len(candidates) - len(todo)
+        _store_new(client, tenant.id, todo, summary, progress)
+    finally:
+        summary.api_calls = client.calls - calls_before
+    log.info("expense import %s", summary)
+    return summary
+
+
+def _tenant_and_projects(tenant_id: int) -> tuple[Tenant, dict[str, bool | None]]:
+    """The tenant, and its projects known from Moment: number → billable override."""
+    with session_scope() as session:
+        tenant = session.get_one(Tenant, tenant_id)
+        rows = session.execute(
+            select(EntityState.number, EntityState.expenses_billable).where(
+                EntityState.tenant_id == tenant_id, EntityState.kind == EntityKind.PROJECT
+            )
+        )
+        return tenant, {number: billable for number, billable in rows}
+
+
+def _candidates(
+    client: PowerOfficeClient,
+    tenant: Tenant,
+    projects: dict[str, bool | None],
+    summary: ImportSummary,
+) -> list[Candidate]:
+    """The window's transactions, sorted into expenses (returned) and skips (counted)."""
+    threshold = tenant.expense_account_threshold
+    rows = _transactions(client, summary.window, threshold, sorted(projects))
+    selection = select_expenses(
+        rows,
+        projects=projects,
+        threshold=threshold,
+        window=summary.window,
+        billable_default=tenant.expenses_billable_default,
+    )
+    summary.found, summary.skipped = len(rows), selection.skipped
+    return selection.candidates
+
+
+def _transactions(
+    client: PowerOfficeClient, window: Window, threshold: int, codes: list[str]
+) -> list[dict]:
+    rows: list[dict] = []
+    for start in range(0, len(codes), PROJECT_CODES_PER_REQUEST):
+        rows += client.account_transactions.list(
+            window.from_date,
+            window.to_date,
+            account_nos=account_filter(threshold),
+            project_codes=codes[start : start + PROJECT_CODES_PER_REQUEST],
+        )
+    return rows
+
+
+def _not_stored(tenant_id: int, candidates: list[Candidate]) -> list[Candidate]:
+    """The candidates whose source id is not stored yet: only these cost downloads."""
+    ids = [c.source_id for c in candidates]
+    stored: set[str] = set()
+    with session_scope() as session:
+        for start in range(0, len(ids), SOURCE_IDS_PER_QUERY):
+            stored.update(
+                session.scalars(
+                    select(Expense.source_id).where(
+                        Expense.tenant_id == tenant_id,
+                        Expense.source_id.in_(ids[start : start + SOURCE_IDS_PER_QUERY]),
+                    )
+                )
+            )
+    return [c for c in candidates if c.source_id not in stored]
+
+
+def _store_new(
+    client: PowerOfficeClient,
+    tenant_id: int,
+    todo: list[Candidate],
+    summary: ImportSummary,
+    progress: Progress | None,
+) -> None:
+    if not todo:
+        return
+    names = _supplier_names(client, todo)
+    vouchers = [
+        list(lines)
+        for _, lines in groupby(
+            sorted(todo, key=lambda c: (c.voucher_id, c.source_id)), key=lambda c: c.voucher_id
+        )
+    ]
+    for done, lines in enumerate(vouchers, start=1):
+        documents = _documents(client, lines[0].voucher_id)
+        with session_scope() as session:
+            for candidate in lines:
+                if _insert(session, tenant_id, candidate, names, documents):
+                    summary.new += 1
+                    summary.attachments += len(documents)
+                else:  # another import stored it since we looked
+                    summary.already_there += 1
+        if progress is not None:
+            progress(done, len(vouchers))
+
+
+def _supplier_names(client: PowerOfficeClient, todo: list[Candidate]) -> dict[int, str]:
+    numbers = {c.supplier_no for c in todo if c.supplier_no is not None}
+    if not numbers:
+        return {}
+    found = client.suppliers.by_numbers(numbers)
+    return {number: str(row.get("Name") or "") for number, row in found.items()}
+
+
+def _documents(client: PowerOfficeClient, voucher_id: str) -> Attachments:
+    """The voucher's PDFs; a voucher without documentation has none."""
+    try:
+        archive = client.voucher_documentation.download(voucher_id)
+    except NotFound:
+        return []
+    return unpack_pdfs(archive)
+
+
+def _insert(
+    session: Session,
+    tenant_id: int,
+    candidate: Candidate,
+    names: dict[int, str],
+    documents: Attachments,
+) -> bool:
+    """Store one expense with its attachments; False when its source id is already there."""
+    values = {
+        "tenant_id": tenant_id,
+        "source_id": candidate.source_id,
+        "project_number": candidate.project_number,
+        "description": candidate.description,
+        "amount_incl_vat": ore(candidate.amount_incl_vat),
+        "currency_code": CURRENCY,
+        "supplier_name": names.get(candidate.supplier_no, "")[:SUPPLIER_NAME_LENGTH],
+        "invoice_date": candidate.invoice_date,
+        "account_code": candidate.account_code,
+        "billable": candidate.billable,
+        "voucher_id": candidate.voucher_id,
+        "voucher_no": candidate.voucher_no,
+    }
+    expense_id = session.scalar(_insert_new(session, values).returning(Expense.id))
+    if expense_id is None:
+        return False
+    if documents:
+        session.execute(insert(ExpenseAttachment), _attachment_rows(expense_id, documents))
+    return True
+
+
+def _insert_new(session: Session, values: dict):
+    """INSERT … ON CONFLICT (tenant_id, source_id) DO NOTHING, on PostgreSQL or SQLite."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return (
+        dialect.insert(Expense)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "source_id"])
+    )
+
+
+def _attachment_rows(expense_id: int, documents: Sequence[tuple[str, bytes]]) -> list[dict]:
+    return [
+        {
+            "expense_id": expense_id,
+            "filename": filename,
+            "content_type": "application/pdf",
+            "content": content,
+            "sha256": hashlib.sha256(content).hexdigest(),
+        }
+        for filename, content in documents
+    ]

@@ -1,0 +1,158 @@
+"""When each tenant's expense import runs: at its own slot, spread over its interval.
+
+Every tenant has a stable offset within its interval (a hash of its id), and its imports
+fall at `offset + k · interval` (k counted from the Unix epoch). So 200 tenants on 15
+minutes run about one every 4.5 s instead of all at once, and keep their place from one
+interval to the next, across restarts and whatever the beat's own timing.
+
+The beat task runs every minute (`config.beat`). Each run enqueues the tenants whose slot
+falls within one tick of now, with a countdown to that slot (to a tick after it when it
+has just passed; never more than a tick, so no task waits long in a worker's memory or
+nears the broker's visibility timeout), and
+stores the slot in `Tenant.last_import_at` with a conditional UPDATE: the slot is taken
+once, however many beats run. A slot missed by more than a tick (beat or broker down) is
+not caught up: the next one is at most an interval away, and catching up would send
+every tenant's import at the same moment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from celery import Celery
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from config.beat import EXPENSE_SCHEDULER_SECONDS
+from sync_worker.db.models import Tenant, utcnow
+from sync_worker.db.session import session_scope
+
+log = logging.getLogger(__name__)
+
+IMPORT_TASK = "tasks.expenses.import_expenses"
+IMPORT_QUEUE = "imports"
+TICK = dt.timedelta(seconds=EXPENSE_SCHEDULER_SECONDS)
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class DueImport:
+    """One tenant's import for one slot: enqueue it with this countdown and expiry."""
+
+    tenant_id: int
+    slot: dt.datetime
+    countdown: float  # seconds from now to the slot (to a tick after it, when just passed)
+    expires: float  # seconds: an import still queued at the next slot is superseded by it
+
+    @property
+    def task_id(self) -> str:
+        return f"expense-import-{self.tenant_id}-{int(self.slot.timestamp())}"
+
+
+def spread_offset(tenant_id: int, interval: dt.timedelta) -> dt.timedelta:
+    """Where in each interval the tenant's import falls; the same on every host and run."""
+    digest = hashlib.sha256(f"expense-import:{tenant_id}".encode()).digest()
+    span_ms = max(1, int(interval.total_seconds() * 1000))
+    return dt.timedelta(milliseconds=int.from_bytes(digest[:8], "big") % span_ms)
+
+
+def slot_at_or_before(
+    moment: dt.datetime, offset: dt.timedelta, interval: dt.timedelta
+) -> dt.datetime:
+    """The latest of the tenant's slots (`offset + k · interval`) not after `moment`."""
+    periods = (moment - EPOCH - offset) // interval
+    return EPOCH + offset + periods * interval
+
+
+def due_import(
+    tenant_id: int,
+    interval_minutes: int,
+    last_import_at: dt.datetime | None,
+    now: dt.datetime,
+) -> DueImport | None:
+    """The import to enqueue now for this tenant, or None when it is not due."""
+    interval = dt.timedelta(minutes=max(1, interval_minutes))
+    slot = slot_at_or_before(now + TICK, spread_offset(tenant_id, interval), interval)
+    if slot <= now - TICK:  # missed (beat was away): the next slot comes, no catch-up
+        return None
+    if last_import_at is not None and _aware(last_import_at) >= slot:
+        return None  # this slot is taken (an earlier tick, or another beat)
+    countdown = (slot - now).total_seconds()
+    if countdown < 0:
+        # Just passed (the beat started, or this tick came late): start one tick after the
+        # slot rather than now, so the slots that just passed keep their spread too.
+        countdown += TICK.total_seconds()
+    return DueImport(tenant_id, slot, countdown, countdown + interval.total_seconds())
+
+
+def due_imports(session: Session, now: dt.datetime) -> list[DueImport]:
+    """Every enabled tenant's import due at `now`."""
+    rows = session.execute(
+        select(Tenant.id, Tenant.import_interval_minutes, Tenant.last_import_at).where(
+            Tenant.expense_import_enabled.is_(True)
+        )
+    )
+    return [due for row in rows if (due := due_import(*row, now)) is not None]
+
+
+def take_slot(session: Session, due: DueImport) -> bool:
+    """Mark the slot as scheduled; False when another beat (or tick) took it first."""
+    result = session.execute(
+        update(Tenant)
+        .where(
+            Tenant.id == due.tenant_id,
+            or_(Tenant.last_import_at.is_(None), Tenant.last_import_at < due.slot),
+        )
+        # updated_at tells when an operator changed a setting; scheduling is not that.
+        .values(last_import_at=due.slot, updated_at=Tenant.updated_at)
+    )
+    return result.rowcount == 1
+
+
+def enqueue_due_imports(app: Celery, now: dt.datetime | None = None) -> list[DueImport]:
+    """Enqueue every due import once, on the `imports` queue; returns what was enqueued."""
+    now = now or utcnow()
+    with session_scope() as session:
+        candidates = due_imports(session, now)
+    enqueued = []
+    for due in candidates:
+        with session_scope() as session:
+            if not take_slot(session, due):
+                continue
+        if _send(app, due):
+            enqueued.append(due)
+    return enqueued
+
+
+def _send(app: Celery, due: DueImport) -> bool:
+    try:
+        app.send_task(
+            IMPORT_TASK,
+            kwargs={"tenant_id": due.tenant_id},
+            queue=IMPORT_QUEUE,
+            countdown=due.countdown,
+            expires=due.expires,
+            task_id=due.task_id,
+        )
+    except Exception:  # the broker is down: free the slot so the next tick tries again
+        log.warning("could not enqueue %s; the next tick tries again", due.task_id, exc_info=True)
+        _free_slot(due)
+        return False
+    return True
+
+
+def _free_slot(due: DueImport) -> None:
+    with session_scope() as session:
+        session.execute(
+            update(Tenant)
+            .where(Tenant.id == due.tenant_id, Tenant.last_import_at == due.slot)
+            .values(last_import_at=None, updated_at=Tenant.updated_at)
+        )
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    # SQLite (the demo) gives timestamps back without their zone; they are stored in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

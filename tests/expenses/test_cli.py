@@ -1,0 +1,78 @@
+"""`sync-worker import-expenses` and `sync-worker expenses list`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from sync_worker.cli import cli, main
+from sync_worker.expenses import moment_api
+from sync_worker.expenses.importer import import_lock
+from tests.expenses.conftest import line, pdf
+from tests.expenses.test_importer import book_scenario
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_import_shows_a_summary_and_a_second_run_finds_everything_there(books):
+    book_scenario(books)
+
+    first = run("import-expenses", "--tenant", "acme")
+    second = run("import-expenses", "--tenant", "acme")
+
+    assert first.exit_code == 0, first.output
+    assert "found          6" in first.output
+    assert "new            5 (3 attachments)" in first.output
+    assert "skipped        1" in first.output
+    assert "1  reversed voucher" in first.output
+    assert "new            0 (0 attachments)" in second.output
+    assert "already there  5" in second.output
+
+
+def test_days_reaches_further_back(books):
+    books.voucher(line(7140, "10.00", None, "2026-017"), posted=books.today - dt.timedelta(days=7))
+    assert "new            0" in run("import-expenses", "--tenant", "acme").output
+    assert "new            1" in run("import-expenses", "--tenant", "acme", "--days", "7").output
+
+
+def test_an_import_already_running_is_refused_in_one_line(books, capsys):
+    with import_lock(books.tenant_id), pytest.raises(SystemExit) as exit_:
+        main(["import-expenses", "--tenant", "acme"])
+    assert exit_.value.code == 1
+    assert "another expense import of this tenant is running" in capsys.readouterr().err
+
+
+def test_an_unknown_tenant_is_refused_in_one_line(books, capsys):
+    with pytest.raises(SystemExit):
+        main(["import-expenses", "--tenant", "nope"])
+    assert "unknown tenant 'nope'" in capsys.readouterr().err
+
+
+def test_list_shows_each_expense_and_its_state(books):
+    books.voucher(
+        line(7140, "2000.00", "13", "2026-017", "Flybilletter"), pdf=pdf("a"), pdf_filename="a.pdf"
+    )
+    books.voucher(line(6540, "100.00", None, "2026-019", "Stol"), supplier=20002)
+    run("import-expenses", "--tenant", "acme")
+    flight = next(e for e in moment_api.list_expenses("acme") if e.account_code == "7140")
+    moment_api.acknowledge("acme", ids=[flight.id])
+
+    text = run("expenses", "list", "--tenant", "acme").output
+    records = json.loads(run("expenses", "list", "--tenant", "acme", "--json").output)
+    future = run("expenses", "list", "--tenant", "acme", "--since", "2099-01-01").output
+
+    assert "2240.00 NOK not billable acknowledged Norwegian Air Shuttle ASA: Flybilletter" in (
+        " ".join(text.split())
+    )
+    assert "(1 attachment)" in text and "(0 attachments)" in text
+    by_account = {r["account_code"]: r for r in records}
+    assert (by_account["7140"]["status"], by_account["6540"]["status"]) == ("acknowledged", "new")
+    assert by_account["7140"]["amount_incl_vat"] == "2240.00"
+    assert by_account["7140"]["attachments"][0]["filename"] == "a.pdf"
+    assert "content_base64" not in by_account["7140"]["attachments"][0]
+    assert future.strip() == "no expenses"
