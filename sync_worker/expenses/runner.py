@@ -12,19 +12,17 @@ import logging
 from dataclasses import dataclass
 from typing import Literal
 
-from celery.exceptions import SoftTimeLimitExceeded
-from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from config.settings import SettingsError, get_settings
+from config.settings import get_settings
 from sync_worker import outbox
 from sync_worker.db.models import Attempt, Tenant
 from sync_worker.db.session import session_scope
-from sync_worker.errors import PermanentError, RateLimited, SyncError, TransientError
+from sync_worker.errors import RateLimited, SyncError, TransientError
 from sync_worker.expenses.importer import ImportRunning, import_for_tenant, import_lock
+from sync_worker.failures import as_sync_error
 from sync_worker.retry import retry_countdown
-from sync_worker.transfers.runner import ERROR_EMAIL_TASK
-from sync_worker.transfers.state import record
+from sync_worker.transfers.state import fail_with_email, record_error
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +52,7 @@ def run_import(tenant_id: int, *, retries_done: int = 0, task_id: str | None = N
     except ImportRunning as exc:
         return Outcome("skipped", reason=str(exc))
     except Exception as exc:
-        return _decide(_as_sync_error(exc), tenant_id, retries_done, task_id)
+        return _decide(as_sync_error(exc, "the expense import"), tenant_id, retries_done, task_id)
     return Outcome("done", reason=str(summary))
 
 
@@ -73,9 +71,9 @@ def _fail(tenant_id: int, error: SyncError, task_id: str | None) -> int:
     log.warning("expense import of tenant %s failed: %s", tenant_id, error)
     with session_scope() as session:
         attempt = _record_in(session, tenant_id, "failed", error, task_id)
-        entry = outbox.add(session, ERROR_EMAIL_TASK, "notifications", attempt_id=attempt.id)
+        entry_id = fail_with_email(session, attempt)
         attempt_id = attempt.id
-    outbox.send([entry.id])
+    outbox.send([entry_id])
     return attempt_id
 
 
@@ -87,29 +85,12 @@ def _record(tenant_id: int, outcome: str, error: SyncError, task_id: str | None)
 def _record_in(
     session: Session, tenant_id: int, outcome: str, error: SyncError, task_id: str | None
 ) -> Attempt:
-    return record(
+    return record_error(
         session,
+        error,
         tenant_id=tenant_id,
         state_id=None,
         step=STEP,
         outcome=outcome,
         task_id=task_id,
-        detail=str(error),
-        pogo_detail=error.detail,
-        http_status=error.http_status,
-        error_type=type(error).__name__,
     )
-
-
-def _as_sync_error(exc: Exception) -> SyncError:
-    if isinstance(exc, SyncError):
-        return exc
-    if isinstance(exc, SoftTimeLimitExceeded):
-        # Each voucher's expenses were committed as they came: a retry goes on from there.
-        return TransientError("the expense import took longer than its time limit")
-    if isinstance(exc, OperationalError | InterfaceError):
-        return TransientError(f"the database was unavailable: {type(exc).__name__}")
-    if isinstance(exc, SettingsError):  # e.g. SYNC_SECRET_KEY cannot decrypt the client key
-        return PermanentError(str(exc))
-    log.exception("unexpected error in an expense import")
-    return PermanentError(f"an internal error stopped the expense import ({type(exc).__name__})")

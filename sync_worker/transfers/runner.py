@@ -15,14 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from celery.exceptions import SoftTimeLimitExceeded
-from sqlalchemy.exc import InterfaceError, OperationalError
-
 from config.settings import get_settings
 from sync_worker import outbox
 from sync_worker.db.models import EntityState, Message, MessageStatus, SyncStatus, utcnow
 from sync_worker.db.session import session_scope
-from sync_worker.errors import EntityBusy, PermanentError, RateLimited, SyncError, TransientError
+from sync_worker.errors import EntityBusy, RateLimited, SyncError, TransientError
+from sync_worker.failures import as_sync_error
 from sync_worker.locks import advisory_lock
 from sync_worker.poweroffice import PowerOfficeClient
 from sync_worker.retry import retry_countdown
@@ -33,8 +31,6 @@ from sync_worker.transfers.context import CallLog, Transfer
 from sync_worker.transfers.invoices import WaitingForInvoice
 
 log = logging.getLogger(__name__)
-
-ERROR_EMAIL_TASK = "tasks.errors.send_error_email"
 
 # Returns True when the message is completely handled (an invoice is not, until its PDF).
 Handler = Callable[[Transfer, EntityState], bool]
@@ -132,7 +128,7 @@ def _finish_message(message_id: str, status: MessageStatus, error: str | None = 
 def _decide(
     exc: Exception, message: Message, state_id: int, *, step: str, task_id: str | None
 ) -> Decision:
-    error = _as_sync_error(exc)
+    error = as_sync_error(exc, "the transfer")
     if isinstance(error, WaitingForInvoice | EntityBusy):
         # Waiting for another piece of work is not a failure; it spends no retry.
         _record(message, state_id, step, "waiting", error, task_id, SyncStatus.WAITING)
@@ -146,17 +142,6 @@ def _decide(
             return Decision("retry", countdown=countdown, reason=str(error))
     _fail(message, state_id, step, error, task_id)
     return Decision("failed", reason=str(error))
-
-
-def _as_sync_error(exc: Exception) -> SyncError:
-    if isinstance(exc, SyncError):
-        return exc
-    if isinstance(exc, SoftTimeLimitExceeded):
-        return TransientError("the transfer took longer than its time limit")
-    if isinstance(exc, OperationalError | InterfaceError):
-        return TransientError(f"the database was unavailable: {type(exc).__name__}")
-    log.exception("unexpected error in a transfer")
-    return PermanentError(f"an internal error stopped the transfer ({type(exc).__name__}: {exc})")
 
 
 def _count_failure(state_id: int) -> int:
@@ -179,19 +164,7 @@ def _record(
         state = session.get_one(EntityState, state_id)
         state.status = status
         state.last_error = str(error)
-        states.record(
-            session,
-            tenant_id=message.tenant_id,
-            state_id=state_id,
-            step=step,
-            outcome=outcome,
-            message_id=message.id,
-            task_id=task_id,
-            detail=str(error),
-            pogo_detail=error.detail,
-            http_status=error.http_status,
-            error_type=type(error).__name__,
-        )
+        _record_error(session, message, state_id, step, outcome, error, task_id)
 
 
 def _fail(
@@ -209,18 +182,27 @@ def _fail(
         stored.status = MessageStatus.FAILED
         stored.error = str(error)
         stored.processed_at = utcnow()
-        attempt = states.record(
-            session,
-            tenant_id=message.tenant_id,
-            state_id=state_id,
-            step=step,
-            outcome="failed",
-            message_id=message.id,
-            task_id=task_id,
-            detail=str(error),
-            pogo_detail=error.detail,
-            http_status=error.http_status,
-            error_type=type(error).__name__,
-        )
-        entry = outbox.add(session, ERROR_EMAIL_TASK, "notifications", attempt_id=attempt.id)
-    outbox.send([entry.id])
+        attempt = _record_error(session, message, state_id, step, "failed", error, task_id)
+        entry_id = states.fail_with_email(session, attempt)
+    outbox.send([entry_id])
+
+
+def _record_error(
+    session,
+    message: Message,
+    state_id: int,
+    step: str,
+    outcome: str,
+    error: SyncError,
+    task_id: str | None,
+):
+    return states.record_error(
+        session,
+        error,
+        tenant_id=message.tenant_id,
+        state_id=state_id,
+        step=step,
+        outcome=outcome,
+        message_id=message.id,
+        task_id=task_id,
+    )

@@ -8,8 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from sync_worker import outbox
 from sync_worker.db.models import Attempt, EntityState, Message, MessageStatus
 from sync_worker.db.session import session_scope
+from sync_worker.errors import SyncError
+
+ERROR_EMAIL_TASK = "tasks.errors.send_error_email"
 
 
 def find_state(session: Session, tenant_id: int, kind: str, number: str) -> EntityState | None:
@@ -83,6 +87,39 @@ def record(
     session.add(attempt)
     session.flush()
     return attempt
+
+
+def record_error(
+    session: Session,
+    error: SyncError,
+    *,
+    tenant_id: int,
+    state_id: int | None,
+    step: str,
+    outcome: str,
+    message_id: str | None = None,
+    task_id: str | None = None,
+) -> Attempt:
+    """Log a failed try: our words, PowerOffice Go's, its HTTP status, and the error class
+    (which the error e-mail reads to explain what to do)."""
+    return record(
+        session,
+        tenant_id=tenant_id,
+        state_id=state_id,
+        step=step,
+        outcome=outcome,
+        message_id=message_id,
+        task_id=task_id,
+        detail=str(error),
+        pogo_detail=error.detail,
+        http_status=error.http_status,
+        error_type=type(error).__name__,
+    )
+
+
+def fail_with_email(session: Session, attempt: Attempt) -> int:
+    """Enqueue the error e-mail of a failed attempt, in the caller's transaction."""
+    return outbox.add(session, ERROR_EMAIL_TASK, "notifications", attempt_id=attempt.id).id
 
 
 def newest_message(session: Session, tenant_id: int, kind: str, number: str) -> Message | None:

@@ -155,3 +155,39 @@ def wait_for_attempts(tenant, kind: str, number: str, count: int) -> None:
         return state is not None and len(main) >= count and state.status != "in_progress"
 
     wait_until(handled, what=f"{count} transfers of {kind} {number}")
+
+
+def test_a_project_change_patches_only_what_changed(tenant):
+    customer = tenant.sample.customer()
+    project = tenant.sample.project(customer, state="active")
+    tenant.publish(
+        tenant.sample.message("customer.changed", customer),
+        tenant.sample.message("project.changed", project),
+    )
+    tenant.wait_for("project", project["number"])
+    finished = project | {"state": "finished", "name": "Ferdig prosjekt"}
+    tenant.publish(tenant.sample.message("project.changed", finished))
+    wait_for_attempts(tenant, "project", project["number"], 2)
+    pogo = find(tenant.projects(), Code=project["number"])
+    assert (pogo["Name"], pogo["ProjectStatus"], pogo["IsActive"]) == (
+        "Ferdig prosjekt",
+        "Complete",
+        False,
+    )
+    _, attempts = history(tenant.code, "project", project["number"])
+    assert attempts[-1].detail == "updated Name, ProjectStatus, IsActive"
+
+
+def test_an_expenses_billable_override_is_kept_without_an_api_call(tenant, simulator):
+    customer = tenant.sample.customer()
+    project = tenant.sample.project(customer)
+    tenant.publish(
+        tenant.sample.message("customer.changed", customer),
+        tenant.sample.message("project.changed", project),
+    )
+    tenant.wait_for("project", project["number"])
+    before = requests_made(simulator)
+    tenant.publish(tenant.sample.message("project.changed", project | {"expenses_billable": True}))
+    wait_for_attempts(tenant, "project", project["number"], 2)
+    assert requests_made(simulator) == before
+    assert tenant.state("project", project["number"]).expenses_billable is True

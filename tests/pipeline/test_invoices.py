@@ -142,3 +142,23 @@ def test_a_worker_killed_between_voucher_and_pdf_leaves_one_voucher_with_its_pdf
     vouchers = [v for v in tenant.vouchers() if str(v["InvoiceNo"]) == str(invoice["number"])]
     assert len(vouchers) == 1
     assert vouchers[0]["HasPdf"] is True
+
+
+def test_an_invoice_with_unchanged_customer_and_project_costs_two_calls(tenant, simulator):
+    first = published_invoice(tenant)
+    tenant.publish(tenant.sample.message("invoice.finalized", first))
+    tenant.wait_for("invoice", first["number"])  # customer, project and look-ups now warm
+    second = tenant.sample.invoice(first["customer"], first["project"])
+    before = simulator.admin.stats()["by_endpoint"]
+    tenant.publish(tenant.sample.message("invoice.finalized", second))
+    tenant.wait_for("invoice", second["number"])
+    after = simulator.admin.stats()["by_endpoint"]
+    made = {
+        endpoint: sum(after[endpoint].values()) - sum(before.get(endpoint, {}).values())
+        for endpoint in after
+    }
+    made = {endpoint: count for endpoint, count in made.items() if count}
+    assert made == {
+        "POST /v2/Vouchers/OutgoingInvoiceJournals": 1,
+        "PUT /v2/VoucherDocumentation": 1,
+    }
