@@ -33,6 +33,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # longest retry countdown plus a run, or a waiting task is run twice.
         "visibility_timeout": settings.visibility_timeout_seconds,
     }
+    if settings.broker_key_prefix:
+        # Several deployments (or test sessions) on one Redis keep their queues apart.
+        transport["global_keyprefix"] = settings.broker_key_prefix
     if settings.broker_url.startswith("memory://"):
         # The embedded demo's in-memory broker polls; its default second per poll is slow.
         transport["polling_interval"] = 0.01
@@ -65,8 +68,3 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "enable_utc": True,
         "beat_schedule": beat_schedule(),
     }
-
-
-def longest_countdown(settings: Settings) -> int:
-    """The longest wait any task may ask of the broker (retry countdowns are capped here)."""
-    return settings.retry_backoff_max_seconds

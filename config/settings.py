@@ -15,7 +15,7 @@ from typing import Any
 
 from environs import Env, EnvError
 from marshmallow import ValidationError
-from marshmallow.validate import OneOf, Range
+from marshmallow.validate import Range
 
 DEMO_API_BASE_URL = "https://goapi.poweroffice.net/Demo/v2"
 DEMO_TOKEN_URL = "https://goapi.poweroffice.net/Demo/OAuth/Token"  # noqa: S105 (a URL)
@@ -30,6 +30,7 @@ class SettingsError(Exception):
 class Settings:
     database_url: str
     broker_url: str
+    broker_key_prefix: str
     result_backend: str
     redis_url: str
     secret_key: str = field(repr=False)
@@ -83,6 +84,17 @@ def _url(schemes: tuple[str, ...]):
     return check
 
 
+def _one_of(choices: tuple[str, ...]):
+    """Like marshmallow's OneOf, but "STARTTLS" and "info" are as good as their spellings."""
+
+    def check(value: str) -> str:
+        if value.lower() not in {c.lower() for c in choices}:
+            raise ValidationError(f"Must be one of: {', '.join(choices)}.")
+        return value
+
+    return check
+
+
 def _read(env: Env) -> dict[str, Any]:
     positive = Range(min=1)
     return {
@@ -94,6 +106,7 @@ def _read(env: Env) -> dict[str, Any]:
         "broker_url": env.str(
             "SYNC_BROKER_URL", "redis://127.0.0.1:6379/0", validate=_url(("redis", "memory"))
         ),
+        "broker_key_prefix": env.str("SYNC_BROKER_KEY_PREFIX", ""),
         "result_backend": env.str(
             "SYNC_RESULT_BACKEND",
             "redis://127.0.0.1:6379/1",
@@ -123,7 +136,7 @@ def _read(env: Env) -> dict[str, Any]:
         "smtp_user": env.str("SMTP_USER", ""),
         "smtp_password": env.str("SMTP_PASSWORD", ""),
         "smtp_from": env.str("SMTP_FROM", "sync-worker@localhost"),
-        "smtp_tls": env.str("SMTP_TLS", "off", validate=OneOf(SMTP_TLS_MODES)).lower(),
+        "smtp_tls": env.str("SMTP_TLS", "off", validate=_one_of(SMTP_TLS_MODES)).lower(),
         "transfer_max_retries": env.int("SYNC_TRANSFER_MAX_RETRIES", 8, validate=Range(0, 50)),
         "retry_backoff_base_seconds": env.int("SYNC_RETRY_BACKOFF_BASE", 30, validate=positive),
         "retry_backoff_max_seconds": env.int("SYNC_RETRY_BACKOFF_MAX", 900, validate=positive),
@@ -139,7 +152,7 @@ def _read(env: Env) -> dict[str, Any]:
             "SYNC_CREDIT_NOTE_WAIT_SECONDS", 600, validate=Range(0, 86400)
         ),
         "log_level": env.str(
-            "SYNC_LOG_LEVEL", "INFO", validate=OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])
+            "SYNC_LOG_LEVEL", "INFO", validate=_one_of(("DEBUG", "INFO", "WARNING", "ERROR"))
         ).upper(),
     }
 

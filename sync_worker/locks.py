@@ -21,6 +21,9 @@ from sync_worker.errors import EntityBusy
 
 _local_locks: dict[tuple[int, int], threading.Lock] = {}
 _local_guard = threading.Lock()
+_held = threading.local()  # the keys this thread holds: taking one again is a no-op
+
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout runs out
 
 
 def lock_key(namespace: str, tenant_id: int, name: str) -> tuple[int, int]:
@@ -31,21 +34,46 @@ def lock_key(namespace: str, tenant_id: int, name: str) -> tuple[int, int]:
 
 @contextmanager
 def advisory_lock(
-    namespace: str, tenant_id: int, name: str, *, wait_seconds: float = 20.0
+    namespace: str,
+    tenant_id: int,
+    name: str,
+    *,
+    wait_seconds: float = 20.0,
+    reentrant: bool = False,
 ) -> Iterator[None]:
-    """Hold the lock for (namespace, tenant, name); EntityBusy if it stays taken."""
+    """Hold the lock for (namespace, tenant, name); EntityBusy if it stays taken.
+
+    `reentrant`: a thread that holds the lock already goes on. An invoice takes its
+    customer's lock, which a customer message's own run holds when it calls the same code.
+    """
     key = lock_key(namespace, tenant_id, name)
+    held = _held.__dict__.setdefault("keys", set())
+    if reentrant and key in held:
+        yield
+        return
+    held.add(key)
+    try:
+        with _acquire(key, wait_seconds, f"{namespace} {name}"):
+            yield
+    finally:
+        held.discard(key)
+
+
+@contextmanager
+def _acquire(key: tuple[int, int], wait_seconds: float, label: str) -> Iterator[None]:
     engine = get_engine()
     if engine.dialect.name == "sqlite":
-        with _local_lock(key, wait_seconds, f"{namespace} {name}"):
+        with _local_lock(key, wait_seconds, label):
             yield
         return
     with engine.connect() as connection:
         connection.execute(text(f"SET lock_timeout = '{int(wait_seconds * 1000)}ms'"))
         try:
             connection.execute(text("SELECT pg_advisory_lock(:a, :b)"), {"a": key[0], "b": key[1]})
-        except OperationalError:
-            raise EntityBusy(f"{namespace} {name} is being worked on by another worker") from None
+        except OperationalError as exc:
+            if getattr(exc.orig, "pgcode", None) != LOCK_NOT_AVAILABLE:
+                raise  # a lost connection is not a busy entity
+            raise EntityBusy(f"{label} is being worked on by another worker") from None
         connection.commit()
         try:
             yield

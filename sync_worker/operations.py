@@ -6,12 +6,14 @@ retry([17, 18])                                     # failed transfers, from the
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy import select
 
+from config.settings import get_settings
 from sync_worker import outbox
 from sync_worker.db.models import (
     Attempt,
@@ -27,7 +29,7 @@ from sync_worker.producer import TASK_FOR_TYPE
 from sync_worker.tenants import get_tenant
 from sync_worker.transfers import state as states
 
-Kind = Literal["customer", "project", "invoice", "credit_note"]
+Kind = Literal["customer", "project"]  # what Setup > Tools re-transfers
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,15 @@ def retry(state_ids: list[int]) -> list[Requested]:
             if state.status == SyncStatus.DONE:
                 results.append(Requested(name, False, "already transferred; nothing to retry"))
                 continue
+            if state.status != SyncStatus.FAILED and state.updated_at > _stall_cutoff():
+                results.append(
+                    Requested(
+                        name,
+                        False,
+                        f"still {state.status}; it goes on by itself, retry it only once it failed",
+                    )
+                )
+                continue
             latest = states.newest_message(session, state.tenant_id, state.kind, state.number)
             if latest is None:
                 results.append(Requested(name, False, "no message stored for it"))
@@ -101,6 +112,34 @@ def retry(state_ids: list[int]) -> list[Requested]:
             results.append(Requested(name, True, f"resumes after step {state.step or 'start'}"))
     outbox.send(entry_ids)
     return results
+
+
+def requeue_stalled() -> int:
+    """Enqueue again the messages whose task was lost: still queued, and nothing happened
+    to them for longer than any task may legitimately wait (the broker's visibility
+    timeout). A task is idempotent, so enqueueing one still alive costs a no-op."""
+    cutoff = _stall_cutoff()
+    recent = select(Attempt.id).where(
+        Attempt.message_id == Message.id, Attempt.created_at >= cutoff
+    )
+    with session_scope() as session:
+        stalled = list(
+            session.scalars(
+                select(Message)
+                .where(Message.status == MessageStatus.QUEUED, Message.received_at < cutoff)
+                .where(~recent.exists())
+                .order_by(Message.received_at)
+                .limit(500)
+            )
+        )
+        entry_ids = [_enqueue(session, message) for message in stalled]
+    outbox.send(entry_ids)
+    return len(entry_ids)
+
+
+def _stall_cutoff() -> dt.datetime:
+    settings = get_settings()
+    return utcnow() - dt.timedelta(seconds=settings.visibility_timeout_seconds + 60)
 
 
 def _manual_copy(latest: Message) -> Message:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 
 from celery import Celery
-from sqlalchemy import select, update
+from kombu import Producer
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from sync_worker.db.models import OutboxEntry, utcnow
@@ -32,6 +34,18 @@ def add(session: Session, task_name: str, queue: str, **kwargs: object) -> Outbo
     session.add(entry)
     session.flush()
     return entry
+
+
+def add_many(session: Session, tasks: Sequence[tuple[str, str, dict[str, object]]]) -> list[int]:
+    """Store several (task name, queue, kwargs) in one INSERT; returns their ids in order.
+
+    One statement instead of one flush per entry: the producer stores hundreds at a time.
+    """
+    if not tasks:
+        return []
+    rows = [{"task_name": name, "queue": queue, "args": kwargs} for name, queue, kwargs in tasks]
+    statement = insert(OutboxEntry).returning(OutboxEntry.id, sort_by_parameter_order=True)
+    return list(session.scalars(statement, rows))
 
 
 def send(entry_ids: Iterable[int], app: Celery | None = None) -> int:
@@ -68,21 +82,43 @@ def relay(app: Celery | None = None, *, limit: int = 500) -> int:
 def _send_and_mark(session: Session, entries: list[OutboxEntry], app: Celery | None) -> int:
     if app is None:
         from sync_worker.app import app
-    sent = []
-    for entry in entries:
-        try:
-            app.send_task(entry.task_name, kwargs=entry.args, queue=entry.queue)
-        except Exception:  # the broker is down: the relay tries again later
-            log.warning(
-                "could not send outbox entry %s (%s); the relay retries",
-                entry.id,
-                entry.task_name,
-                exc_info=True,
-            )
-            break
-        sent.append(entry.id)
+    sent = _send_all(app, entries)
     if sent:
         session.execute(
             update(OutboxEntry).where(OutboxEntry.id.in_(sent)).values(sent_at=utcnow())
         )
     return len(sent)
+
+
+def _send_all(app: Celery, entries: list[OutboxEntry]) -> list[int]:
+    """Send the entries; returns the ids sent, none when sending failed.
+
+    They go out through one producer in a kombu publish batch: on Redis, one pipelined
+    round trip instead of one (and a fresh client) per task, which was half the producer's
+    time per message. A failed batch may have been delivered in part, so nothing is marked
+    and the relay sends it all again: twice at worst, never lost (see above).
+    """
+    if not entries:
+        return []
+    try:
+        with app.producer_or_acquire() as producer, _batch(producer):
+            for entry in entries:
+                app.send_task(
+                    entry.task_name, kwargs=entry.args, queue=entry.queue, producer=producer
+                )
+    except Exception:  # the broker is down: the relay tries again later
+        log.warning(
+            "could not send %d outbox entries (first %s, %s); the relay retries",
+            len(entries),
+            entries[0].id,
+            entries[0].task_name,
+            exc_info=True,
+        )
+        return []
+    return [entry.id for entry in entries]
+
+
+def _batch(producer: Producer) -> AbstractContextManager:
+    # kombu before 5.7 has no publish batches; each task then goes out on its own.
+    batch = getattr(producer, "batch", None)
+    return batch() if batch is not None else nullcontext()

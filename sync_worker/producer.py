@@ -96,11 +96,14 @@ def _store(
         rows.append(_row(envelope, raw, tenants[envelope.tenant]))
     rows = list({row["id"]: row for row in reversed(rows)}.values())  # first of each id wins
     inserted = _insert_new(session, rows)
-    entry_ids = [
-        outbox.add(session, TASK_FOR_TYPE[row["type"]], "transfers", message_id=row["id"]).id
-        for row in rows
-        if row["id"] in inserted
-    ]
+    entry_ids = outbox.add_many(
+        session,
+        [
+            (TASK_FOR_TYPE[row["type"]], "transfers", {"message_id": row["id"]})
+            for row in rows
+            if row["id"] in inserted
+        ],
+    )
     for index, envelope, _ in accepted:
         if index not in outcomes:
             status = "accepted" if envelope.message_id in inserted else "duplicate"
@@ -134,8 +137,10 @@ def _insert_new(session: Session, rows: list[dict[str, Any]]) -> set[str]:
     if not rows:
         return set()
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(Message).values(rows).on_conflict_do_nothing().returning(Message.id)
-    return set(session.scalars(statement))
+    # Rows as parameters, not `.values(rows)`: the statement is then compiled once and
+    # cached, where a multi-row VALUES clause was compiled anew for every batch.
+    statement = dialect.insert(Message).on_conflict_do_nothing().returning(Message.id)
+    return set(session.scalars(statement, rows))
 
 
 def _message_id_of(raw: Any) -> str | None:

@@ -1,8 +1,9 @@
-"""The periodic outbox relay (beat, every 30 s)."""
+"""Keeping every message moving: the outbox relay (beat, every 30 s) and the sweep for
+messages whose task was lost (beat, every 5 minutes)."""
 
 from __future__ import annotations
 
-from sync_worker import outbox
+from sync_worker import operations, outbox
 from sync_worker.app import app
 
 
@@ -10,3 +11,9 @@ from sync_worker.app import app
 def relay_outbox() -> int:
     """Send tasks whose enqueue failed after their transaction committed."""
     return outbox.relay(app)
+
+
+@app.task(name="tasks.outbox.requeue_stalled_messages", ignore_result=True)
+def requeue_stalled_messages() -> int:
+    """Enqueue again messages whose task was lost (a broker failure, a crash mid-retry)."""
+    return operations.requeue_stalled()

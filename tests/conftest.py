@@ -19,6 +19,8 @@ from sync_worker.redis_store import reset_redis_clients
 from tests import services
 
 TEST_SECRET_KEY = Fernet.generate_key().decode()
+# This session's broker keys: test sessions sharing one Redis never take each other's tasks.
+BROKER_KEY_PREFIX = f"sync-test-{os.getpid()}-{uuid.uuid4().hex[:6]}:"
 
 
 @pytest.fixture(scope="session")
@@ -74,6 +76,7 @@ def env(monkeypatch, database_url, redis_base_url) -> Iterator[pytest.MonkeyPatc
     values = {
         "SYNC_DATABASE_URL": database_url,
         "SYNC_BROKER_URL": f"{redis_base_url}/13",
+        "SYNC_BROKER_KEY_PREFIX": BROKER_KEY_PREFIX,
         "SYNC_RESULT_BACKEND": f"{redis_base_url}/14",
         "SYNC_REDIS_URL": f"{redis_base_url}/15",
         "SYNC_SECRET_KEY": TEST_SECRET_KEY,

@@ -65,12 +65,21 @@ def compose(failure: Failure) -> Email:
         status = f" (HTTP {failure.http_status})" if failure.http_status else ""
         sections.append(_section(f"PowerOffice Go's own message{status}", failure.detail))
     sections.append(_section("How to run it again", _how_to_rerun(failure)))
-    sections.append(
-        "Nothing was half-written: a transfer that fails leaves PowerOffice Go as it was, "
-        "or resumes where it stopped when it is run again.\n\n"
-        "-- \nsync-worker, the Moment ↔ PowerOffice Go integration"
-    )
+    sections.append(_what_poweroffice_holds(failure))
+    sections.append("-- \nsync-worker, the Moment ↔ PowerOffice Go integration")
     return Email(subject=subject, body="\n\n".join(sections) + "\n")
+
+
+def _what_poweroffice_holds(failure: Failure) -> str:
+    if failure.step == "attachment":
+        return (
+            "The voucher itself is posted in PowerOffice Go; only its PDF is missing. Running "
+            "the transfer again uploads the PDF and never posts the voucher a second time."
+        )
+    return (
+        "Nothing was half-written: PowerOffice Go holds nothing of this transfer that a new "
+        "run would repeat; a new run resumes where this one stopped."
+    )
 
 
 def _what(failure: Failure) -> str:

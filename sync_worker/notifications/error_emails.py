@@ -72,7 +72,7 @@ def _failure(session: Session, attempt: Attempt, tenant: Tenant) -> Failure:
     state = session.get(EntityState, attempt.entity_state_id) if attempt.entity_state_id else None
     tries = (
         session.query(Attempt)
-        .filter(Attempt.entity_state_id == state.id, Attempt.outcome.in_(("retry", "failed")))
+        .filter(Attempt.message_id == attempt.message_id, Attempt.outcome.in_(("retry", "failed")))
         .filter(Attempt.id <= attempt.id)
         .count()
         if state

@@ -102,7 +102,13 @@ class PowerOfficeClient:
             clock=clock,
             sleep=sleep,
         )
-        self.lookups = LookupCache(redis, self.key_id, settings.pogo_lookup_cache_seconds)
+        self.lookups = LookupCache(
+            redis,
+            self.key_id,
+            settings.pogo_lookup_cache_seconds,
+            lock_seconds=settings.pogo_timeout_seconds + 10,
+            sleep=sleep,
+        )
         self._attach_resources()
 
     def _attach_resources(self) -> None:

@@ -32,6 +32,11 @@ def lookup(tenant: str, name: str) -> str:
     return f"{PREFIX}:lookup:{tenant}:{name}"
 
 
+def lookup_lock(tenant: str, name: str) -> str:
+    """Held by the one worker loading a look-up table that is missing from the cache."""
+    return f"{PREFIX}:lookup-lock:{tenant}:{name}"
+
+
 def rate_window(subscription: str) -> str:
     """The send times of the last window, shared by everyone using a subscription key."""
     return f"{PREFIX}:rate:{subscription}"

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from sync_worker.db.models import EntityState, SyncStatus, utcnow
 from sync_worker.errors import AlreadyExists, NotFound, TransientError
+from sync_worker.locks import advisory_lock
 from sync_worker.mapping.patches import json_patch
 from sync_worker.schemas.entities import Customer, Project
 from sync_worker.schemas.snapshots import content_hash
@@ -61,8 +62,20 @@ class EntitySync:
         """Bring the entity up to date in PowerOffice Go; no API call when nothing changed.
 
         `version` is the entity message's version, or None when the entity travels inside
-        an invoice (it then has no version of its own, only the time it was true).
+        an invoice (it then has no version of its own, only the time it was true). The
+        entity's lock is held throughout, so an invoice's copy and the entity's own message
+        never write over each other (re-entrant: the entity's own run holds it already).
         """
+        key = f"{self.kind}:{self.number}"
+        with advisory_lock("entity", self.run.tenant.id, key, reentrant=True):
+            return self._sync_locked(occurred_at, version)
+
+    @property
+    def force(self) -> bool:
+        """A manual message forces its own entity, not the customer inside an invoice."""
+        return self.run.force and self.run.envelope.kind == self.kind
+
+    def _sync_locked(self, occurred_at: dt.datetime, version: int | None) -> EntityState:
         state = states.read_state(self.run.tenant.id, self.kind, self.number)
         digest = content_hash(self.entity)
         reason = self._reason_to_skip(state, digest, occurred_at)
@@ -83,7 +96,9 @@ class EntitySync:
                 pogo_id=str(pogo["Id"]),
                 transferred_fields=desired,
                 content_hash=digest,
-                transferred_version=version if version is not None else state.transferred_version,
+                transferred_version=max(
+                    filter(None, [version, state.transferred_version]), default=None
+                ),
                 source_occurred_at=max(filter(None, [occurred_at, state.source_occurred_at])),
                 status=SyncStatus.DONE,
                 last_error=None,
@@ -96,11 +111,12 @@ class EntitySync:
     def _reason_to_skip(
         self, state: EntityState, digest: str, occurred_at: dt.datetime
     ) -> str | None:
-        if not state.pogo_id or self.run.force:
+        if not state.pogo_id:
             return None
+        # Even a manual transfer never sends data older than what PowerOffice Go holds.
         if state.source_occurred_at is not None and occurred_at < state.source_occurred_at:
             return "an older copy than the one already sent"
-        if state.status == SyncStatus.DONE and state.content_hash == digest:
+        if state.status == SyncStatus.DONE and state.content_hash == digest and not self.force:
             return UNCHANGED
         return None
 
@@ -126,7 +142,7 @@ class EntitySync:
 
     def _previous(self, state: EntityState, pogo: dict[str, Any]) -> dict[str, Any]:
         """What PowerOffice Go holds, as far as we know without asking again."""
-        if self.run.force:
+        if self.force:
             return {}  # a manual transfer rewrites every field Moment owns
         if state.pogo_id and state.transferred_fields:
             return state.transferred_fields

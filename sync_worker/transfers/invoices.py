@@ -1,8 +1,11 @@
 """Invoices and credit notes: one posted voucher each, then its PDF.
 
-Steps, each recorded before the next begins, so a re-run resumes where the last stopped:
+Steps; those that write are recorded before the next begins, so a re-run resumes there:
 
     rules → customer → project → voucher_requested → voucher_posted → attachment_uploaded
+
+(The rules, the customer and the project are checked again on a re-run; they cost no API
+call when nothing changed.)
 
 A voucher is never posted twice: before a repeated POST the voucher is looked up by its
 invoice number, and a POST that PowerOffice Go refuses as a repeat is answered by the same
@@ -50,6 +53,9 @@ def transfer_voucher(run: Transfer, state: EntityState) -> bool:
         return False
     if state.step == ATTACHMENT_UPLOADED:
         return True
+    if state.step == VOUCHER_REQUESTED and _adopt_landed_voucher(run, state, invoice, kind):
+        return False
+    run.step = "rules"
     ids = _check(run, invoice, kind)
     customer = sync_customer(
         run, invoice.customer, occurred_at=run.envelope.occurred_at, version=None
@@ -134,15 +140,18 @@ def _credited_invoice_known(run: Transfer, credit_note: Invoice) -> bool:
         pending = states.has_pending_message(session, run.tenant.id, "invoice", str(number))
     if invoice is not None and invoice.step in POSTED_STEPS:
         return True
+    if pending:  # e.g. the corrected invoice is on its way again
+        raise WaitingForInvoice(f"waiting for invoice {number} to be posted first")
     if invoice is not None and invoice.status == SyncStatus.FAILED:
         raise ExportRefused(
             f"Credit note {credit_note.number} was not transferred to PowerOffice Go:\n- The "
             f"invoice it credits, {number}, failed to transfer. Fix that invoice first (see its "
             "error e-mail); the credit note can then be transferred again."
         )
-    if pending or invoice is not None:
+    if invoice is not None:
         raise WaitingForInvoice(f"waiting for invoice {number} to be posted first")
-    if run.client.outgoing_invoices.find_by_invoice_no(number) is not None:
+    found = run.client.outgoing_invoices.find_by_invoice_no(number)
+    if found is not None and not found.get("IsReversed"):
         return True
     # Moment finalizes the invoice first, but the two messages may still cross on the way.
     waited = (utcnow() - run.message.received_at).total_seconds()
@@ -151,31 +160,64 @@ def _credited_invoice_known(run: Transfer, credit_note: Invoice) -> bool:
     return False
 
 
+def _adopt_landed_voucher(
+    run: Transfer, state: EntityState, invoice: Invoice, kind: VoucherKind
+) -> bool:
+    """A POST was sent before and its answer is unknown: look for what landed first, so
+    that nothing changed since (a closed period, a new customer name) can hide it."""
+    with run.step_of(state.id, "voucher") as step:
+        voucher_id = _our_voucher(run, invoice, kind)
+        if voucher_id is None:
+            step["outcome"], step["detail"] = "skipped", "the earlier POST did not land"
+            return False
+        step["detail"] = f"voucher {voucher_id} found (posted by an earlier attempt)"
+        _record_posted(run, state.id, voucher_id)
+    return True
+
+
 def _find_or_post(
     run: Transfer, state: EntityState, invoice: Invoice, kind: VoucherKind, body: dict[str, Any]
 ) -> tuple[str, str]:
-    if state.step == VOUCHER_REQUESTED:
-        # A POST was sent before and its answer is unknown: look before posting again.
-        existing = run.client.outgoing_invoices.find_by_invoice_no(invoice.number)
-        if existing:
-            return str(existing["Id"]), "found (posted by an earlier attempt)"
     states.update_state(state.id, step=VOUCHER_REQUESTED, status=SyncStatus.IN_PROGRESS)
-    journal = (
-        run.client.outgoing_invoice_journals
-        if kind == "invoice"
-        else run.client.outgoing_credit_note_journals
-    )
     try:
-        return str(journal.create(body)["Id"]), "posted"
+        return str(_journal(run, kind).create(body)["Id"]), "posted"
     except AlreadyExists:
-        existing = run.client.outgoing_invoices.find_by_invoice_no(invoice.number)
-        if existing is None:
+        voucher_id = _our_voucher(run, invoice, kind)
+        if voucher_id is None:
             # PowerOffice Go's read side lags its writes (about a second): look again later.
             raise TransientError(
                 f"invoice number {invoice.number} is in use in PowerOffice Go but its voucher "
                 "cannot be read yet"
             ) from None
-        return str(existing["Id"]), "found (posted by an earlier attempt)"
+        return voucher_id, "found (posted by an earlier attempt)"
+
+
+def _journal(run: Transfer, kind: VoucherKind):
+    if kind == "invoice":
+        return run.client.outgoing_invoice_journals
+    return run.client.outgoing_credit_note_journals
+
+
+def _our_voucher(run: Transfer, invoice: Invoice, kind: VoucherKind) -> str | None:
+    """The live voucher this integration posted for the invoice number, if there is one.
+
+    A voucher with the number that someone else posted (keyed in by hand after an error
+    e-mail, say) is never adopted: the export is refused with what to do instead.
+    """
+    found = run.client.outgoing_invoices.find_by_invoice_no(invoice.number)
+    if found is None or found.get("IsReversed"):
+        return None
+    voucher = _journal(run, kind).get(found["Id"])
+    ours = external_import_reference(run.tenant.code, kind, str(invoice.number))
+    if voucher.get("ExternalImportReference") != ours:
+        noun = "Invoice" if kind == "invoice" else "Credit note"
+        raise ExportRefused(
+            f"{noun} {invoice.number} was not transferred to PowerOffice Go:\n- Its number is "
+            f"already used by voucher {found.get('VoucherNo') or found['Id']} in PowerOffice Go, "
+            "which this integration did not post. If it is the same invoice, keyed in by hand, "
+            "leave it; otherwise reverse that voucher in PowerOffice Go and transfer again."
+        )
+    return str(found["Id"])
 
 
 def _record_posted(run: Transfer, state_id: int, voucher_id: str) -> None:
@@ -185,6 +227,7 @@ def _record_posted(run: Transfer, state_id: int, voucher_id: str) -> None:
         state.pogo_id = voucher_id
         state.step = VOUCHER_POSTED
         state.transferred_version = run.envelope.version
+        state.attempts = 0  # the PDF upload gets retries of its own
         entry = outbox.add(session, UPLOAD_TASK, "transfers", message_id=run.message.id)
     outbox.send([entry.id])
 

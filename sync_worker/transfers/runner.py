@@ -15,15 +15,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from sqlalchemy import func, select
+
 from config.settings import get_settings
 from sync_worker import outbox
-from sync_worker.db.models import EntityState, Message, MessageStatus, SyncStatus, utcnow
+from sync_worker.db.models import Attempt, EntityState, Message, MessageStatus, SyncStatus, utcnow
 from sync_worker.db.session import session_scope
 from sync_worker.errors import EntityBusy, RateLimited, SyncError, TransientError
 from sync_worker.failures import as_sync_error
 from sync_worker.locks import advisory_lock
 from sync_worker.poweroffice import PowerOfficeClient
-from sync_worker.retry import retry_countdown
+from sync_worker.retry import max_countdown, retry_countdown
 from sync_worker.schemas.messages import parse_message
 from sync_worker.tenants import decrypt_client_key
 from sync_worker.transfers import state as states
@@ -31,6 +33,9 @@ from sync_worker.transfers.context import CallLog, Transfer
 from sync_worker.transfers.invoices import WaitingForInvoice
 
 log = logging.getLogger(__name__)
+
+WAIT_FIRST_SECONDS = 5.0  # a credit note's first wait for its invoice; doubles each time
+WAIT_MAX = 300.0
 
 # Returns True when the message is completely handled (an invoice is not, until its PDF).
 Handler = Callable[[Transfer, EntityState], bool]
@@ -61,6 +66,11 @@ def run_message(message_id: str, handler: Handler, *, task_id: str | None = None
 
 
 def _run_locked(message: Message, tenant, handler: Handler, task_id: str | None) -> Decision:
+    with session_scope() as session:
+        status = session.get_one(Message, message.id).status
+    if status in (MessageStatus.DONE, MessageStatus.STALE):
+        # A duplicate delivery that waited for the lock while the first one finished.
+        return Decision("skipped", reason=f"message already {status}")
     state = states.read_state(tenant.id, message.kind, message.entity_number)
     stale = _stale_reason(message, state)
     if stale:
@@ -129,10 +139,15 @@ def _decide(
     exc: Exception, message: Message, state_id: int, *, step: str, task_id: str | None
 ) -> Decision:
     error = as_sync_error(exc, "the transfer")
-    if isinstance(error, WaitingForInvoice | EntityBusy):
-        # Waiting for another piece of work is not a failure; it spends no retry.
-        _record(message, state_id, step, "waiting", error, task_id, SyncStatus.WAITING)
+    if isinstance(error, EntityBusy) and step == "start":
+        # Another worker holds this entity: its state is that worker's to write.
         return Decision("retry", countdown=random.uniform(2, 10), reason=str(error))
+    if isinstance(error, WaitingForInvoice | EntityBusy):
+        # Waiting for another piece of work is not a failure; it spends no retry, but
+        # waits longer each time, so a long wait costs few look-ups.
+        waits = _record(message, state_id, step, "waiting", error, task_id, SyncStatus.WAITING)
+        countdown = min(WAIT_FIRST_SECONDS * 2**waits, max_countdown(get_settings()), WAIT_MAX)
+        return Decision("retry", countdown=countdown * random.uniform(0.8, 1.0), reason=str(error))
     if isinstance(error, TransientError):
         failures = _count_failure(state_id)
         if failures <= get_settings().transfer_max_retries:
@@ -159,12 +174,17 @@ def _record(
     error: SyncError,
     task_id: str | None,
     status: SyncStatus,
-) -> None:
+) -> int:
+    """Log the try; returns how many earlier tries of this message had this outcome."""
     with session_scope() as session:
         state = session.get_one(EntityState, state_id)
         state.status = status
         state.last_error = str(error)
+        earlier = session.scalar(
+            select(func.count()).where(Attempt.message_id == message.id, Attempt.outcome == outcome)
+        )
         _record_error(session, message, state_id, step, outcome, error, task_id)
+        return earlier
 
 
 def _fail(

@@ -15,10 +15,10 @@ from sync_worker.db.session import session_scope
 from sync_worker.expenses import moment_api, schedule
 from sync_worker.notifications.mailbox import Mailbox
 from sync_worker.simulator import SimulatorServer
-from tests.conftest import TEST_SECRET_KEY
+from tests.conftest import BROKER_KEY_PREFIX, TEST_SECRET_KEY
 from tests.expenses.conftest import new_tenant, open_books, pogo_environment, stored_expenses
 from tests.expenses.test_importer import EXPECTED, PDF_NORWEGIAN, arrived, book_scenario
-from tests.support.worker import WorkerProcess, flush_redis, wait_until
+from tests.support.worker import WorkerProcess, clear_broker, wait_until
 
 pytestmark = pytest.mark.pipeline
 
@@ -38,10 +38,11 @@ def mailbox() -> Iterator[Mailbox]:
 @pytest.fixture(scope="module")
 def worker(database_url, redis_base_url, module_simulator, mailbox) -> Iterator[WorkerProcess]:
     """One worker on the imports and notifications queues, as production runs them."""
-    flush_redis(f"{redis_base_url}/13")  # no task left over from other tests
+    clear_broker(f"{redis_base_url}/13", BROKER_KEY_PREFIX)  # no task left from other tests
     environment = {
         "SYNC_DATABASE_URL": database_url,
         "SYNC_BROKER_URL": f"{redis_base_url}/13",
+        "SYNC_BROKER_KEY_PREFIX": BROKER_KEY_PREFIX,
         "SYNC_RESULT_BACKEND": f"{redis_base_url}/14",
         "SYNC_REDIS_URL": f"{redis_base_url}/15",
         "SYNC_SECRET_KEY": TEST_SECRET_KEY,

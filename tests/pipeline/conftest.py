@@ -22,8 +22,8 @@ from sync_worker.sample_data import SampleCompany
 from sync_worker.simulator import SimulatorAdmin, SimulatorServer
 from sync_worker.simulator.auth import DEFAULT_APPLICATION_KEY, DEFAULT_SUBSCRIPTION_KEY
 from sync_worker.tenants import TenantSettings, add_tenant
-from tests.conftest import TEST_SECRET_KEY, _reset_caches
-from tests.support.worker import WorkerProcess, flush_redis, wait_until
+from tests.conftest import BROKER_KEY_PREFIX, TEST_SECRET_KEY, _reset_caches
+from tests.support.worker import WorkerProcess, clear_broker, wait_until
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +43,7 @@ def pipeline_settings(database_url, redis_base_url, simulator, mailbox) -> dict[
     return {
         "SYNC_DATABASE_URL": database_url,
         "SYNC_BROKER_URL": f"{redis_base_url}/13",
+        "SYNC_BROKER_KEY_PREFIX": BROKER_KEY_PREFIX,
         "SYNC_RESULT_BACKEND": f"{redis_base_url}/14",
         "SYNC_REDIS_URL": f"{redis_base_url}/15",
         "SYNC_SECRET_KEY": TEST_SECRET_KEY,
@@ -65,8 +66,7 @@ def pipeline_settings(database_url, redis_base_url, simulator, mailbox) -> dict[
 @pytest.fixture(scope="session")
 def worker(pipeline_settings, redis_base_url) -> Iterator[WorkerProcess]:
     """One real worker for the session, consuming every queue."""
-    for database in (13, 14, 15):
-        flush_redis(f"{redis_base_url}/{database}")
+    clear_broker(f"{redis_base_url}/13", BROKER_KEY_PREFIX)
     with WorkerProcess(pipeline_settings, concurrency=2, name="pipeline") as process:
         yield process
 

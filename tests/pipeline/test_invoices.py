@@ -162,3 +162,48 @@ def test_an_invoice_with_unchanged_customer_and_project_costs_two_calls(tenant, 
         "POST /v2/Vouchers/OutgoingInvoiceJournals": 1,
         "PUT /v2/VoucherDocumentation": 1,
     }
+
+
+def test_after_a_lost_answer_the_landed_voucher_is_found_before_the_rules_run(tenant, simulator):
+    """The POST landed, its answer was lost, then the period was closed: the retry must
+    find the voucher, not refuse the invoice as if nothing had been posted."""
+    invoice = published_invoice(tenant)
+    simulator.admin.set_faults(lose_responses=1, lose_response_path="/Vouchers")
+    try:
+        tenant.publish(tenant.sample.message("invoice.finalized", invoice))
+        wait_until(lambda: any(str(v.get("InvoiceNo")) == str(invoice["number"])
+                               for v in tenant.vouchers()),
+                   interval=0.05, what="the voucher to land")
+        tenant.admin.set_lock_date(tenant.client_key, invoice["invoice_date"])
+    finally:
+        simulator.admin.clear_faults()
+    state = tenant.wait_for("invoice", invoice["number"], timeout=90)
+    assert voucher_of(tenant, invoice["number"])["Id"] == state.pogo_id
+    assert voucher_of(tenant, invoice["number"])["HasPdf"] is True
+
+
+def test_a_voucher_someone_else_posted_with_the_number_is_never_adopted(tenant, mailbox):
+    from sync_worker.poweroffice import PowerOfficeClient
+
+    invoice = published_invoice(tenant)
+    tenant.publish(tenant.sample.message("customer.changed", invoice["customer"]))
+    customer = tenant.wait_for("customer", invoice["customer"]["number"])
+    client = PowerOfficeClient(tenant.client_key)
+    account = client.accounts.by_number()["3000"]
+    vat = client.vat_codes.by_code()["3"]
+    client.outgoing_invoice_journals.create({
+        "InvoiceNo": str(invoice["number"]), "ExternalImportReference": "keyed-in-by-hand",
+        "VoucherDate": invoice["invoice_date"], "DueDate": invoice["due_date"],
+        "CustomerAccountId": int(customer.pogo_ledger_id), "CurrencyCode": "NOK",
+        "CurrencyAmount": Decimal("125.00"),
+        "OutgoingInvoiceLines": [{"AccountId": account["Id"], "VatId": vat["Id"],
+                                  "CurrencyAmount": Decimal("100.00")}],
+    })
+    tenant.publish(tenant.sample.message("invoice.finalized", invoice))
+    tenant.wait_for("invoice", invoice["number"], status="failed")
+    [email] = tenant.wait_for_email(mailbox)
+    assert "already used by voucher" in email.body
+    assert "did not post" in email.body
+    [voucher] = [v for v in tenant.vouchers() if str(v["InvoiceNo"]) == str(invoice["number"])]
+    assert voucher["ExternalImportReference"] == "keyed-in-by-hand"
+    assert voucher["HasPdf"] is False

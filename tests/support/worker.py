@@ -107,9 +107,12 @@ class WorkerProcess:
         self.stop()
 
 
-def flush_redis(url: str) -> None:
+def clear_broker(url: str, prefix: str) -> None:
+    """Remove this session's broker keys (never another session's: they share the Redis)."""
     client = redis.Redis.from_url(url)
-    client.flushdb()
+    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+    if keys:
+        client.delete(*keys)
     client.close()
 
 

@@ -17,14 +17,15 @@ from sync_worker.errors import InvalidMessage
 from sync_worker.producer import publish, publish_many
 from sync_worker.sample_data import SampleCompany
 from sync_worker.tenants import add_tenant
+from tests.conftest import BROKER_KEY_PREFIX
+from tests.support.worker import clear_broker
 
 CLIENT_KEY = "client-key-that-must-never-travel"
 
 
 @pytest.fixture
 def company(clean_db, redis_base_url):
-    broker = redis.Redis.from_url(f"{redis_base_url}/13")
-    broker.flushdb()
+    clear_broker(f"{redis_base_url}/13", BROKER_KEY_PREFIX)
     with session_scope() as session:
         add_tenant(session, "acme", CLIENT_KEY)
     return SampleCompany("acme")
@@ -32,7 +33,7 @@ def company(clean_db, redis_base_url):
 
 def queued_tasks(redis_base_url) -> list[dict]:
     broker = redis.Redis.from_url(f"{redis_base_url}/13")
-    return [json.loads(raw) for raw in broker.lrange("transfers", 0, -1)]
+    return [json.loads(raw) for raw in broker.lrange(f"{BROKER_KEY_PREFIX}transfers", 0, -1)]
 
 
 def stored_messages() -> int:

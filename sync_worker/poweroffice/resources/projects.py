@@ -11,8 +11,13 @@ class Projects(Resource):
     path = "/Projects"
 
     def find_by_code(self, code: str) -> dict | None:
-        """The project with exactly this code, or None."""
-        return self._first(lambda row: row.get("Code") == code, projectCodes=code)
+        """The project with this code, or None. Case is ignored, as PowerOffice Go's filter
+        and its uniqueness rule ignore it (docs/simulator.md, "Case"): when "AB1" exists,
+        "ab1" cannot be created, so it must be found."""
+        wanted = code.casefold()
+        return self._first(
+            lambda row: str(row.get("Code") or "").casefold() == wanted, projectCodes=code
+        )
 
     def create(self, body: dict) -> dict:
         return self._create(body)

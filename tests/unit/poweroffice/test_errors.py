@@ -18,6 +18,7 @@ from sync_worker.errors import (
     TransientError,
 )
 from sync_worker.poweroffice import transport
+from tests.support.poweroffice import assert_api_error, assert_wrong_client_key
 from tests.unit.poweroffice.conftest import BASE, TOKEN_URL
 
 CUSTOMER = f"{BASE}/Customers/42"
@@ -72,9 +73,9 @@ def test_validation_problem_is_rejected_with_its_explanation(client, rsps, token
         client.customers.create({"Number": 10042})
 
     error = caught.value
-    assert type(error) is ApiRejected
-    assert error.http_status == 400
-    assert error.detail == "Name is required."
+    assert_api_error(
+        error, ApiRejected, operation="POST /Customers", status=400, detail="Name is required."
+    )
     assert str(error) == "POST /Customers: 400 Customer validation error(s): Name is required."
 
 
@@ -112,8 +113,13 @@ def test_404_is_not_found(client, rsps, token_endpoint):
 
     error = raised_by(client, NotFound)
 
-    assert error.http_status == 404
-    assert "Customer with id = 42 was not found." in str(error)
+    assert_api_error(
+        error,
+        NotFound,
+        operation="GET /Customers/42",
+        status=404,
+        detail="Customer with id = 42 was not found.",
+    )
 
 
 @pytest.mark.parametrize("status", [403, 409, 422])
@@ -136,10 +142,8 @@ def test_invalid_client_names_the_key_and_the_environment(client, rsps):
 
     error = raised_by(client, AuthenticationFailed)
 
-    assert error.http_status == 400
+    assert_wrong_client_key(error, token_path="/Demo/OAuth/Token", status=400)
     assert str(error).startswith("POST /Demo/OAuth/Token: 400 invalid_client: Client integration")
-    assert "client key is wrong" in str(error)
-    assert "demo vs production" in str(error)
     assert not rsps.calls[-1].request.url.startswith(BASE)  # the API was never called
 
 
@@ -148,8 +152,7 @@ def test_401_from_the_token_endpoint_is_an_authentication_failure(client, rsps):
 
     error = raised_by(client, AuthenticationFailed)
 
-    assert error.http_status == 401
-    assert "client key is wrong" in str(error)
+    assert_wrong_client_key(error, token_path="/Demo/OAuth/Token", status=401)
 
 
 def test_token_endpoint_outage_is_transient(client, rsps):

@@ -50,6 +50,13 @@ def test_find_sub_project_by_its_dotted_code(client, rsps, token_endpoint):
     assert client.projects.find_by_code("10.2") == rows[1]
 
 
+def test_find_project_by_code_ignores_case(client, rsps, token_endpoint):
+    rows = [{"Id": 1, "Code": "AB1"}]
+    rsps.add(responses.GET, f"{BASE}/Projects", json=rows, match=query(projectCodes="ab1"))
+
+    assert client.projects.find_by_code("ab1") == rows[0]
+
+
 def test_create_and_patch_project(client, rsps, token_endpoint):
     rsps.add(responses.POST, f"{BASE}/Projects", status=201, json={"Id": 55, "Code": "P1"})
     rsps.add(responses.PATCH, f"{BASE}/Projects/55", json={"Id": 55, "Name": "New"})

@@ -1,0 +1,33 @@
+"""A task whose books cannot be written comes back later instead of being acknowledged."""
+
+from __future__ import annotations
+
+import pytest
+from celery.exceptions import Retry
+from sqlalchemy.exc import OperationalError
+
+from tasks import base
+
+
+class FakeRequest:
+    id = "task-1"
+    retries = 2
+
+
+class FakeTask:
+    request = FakeRequest()
+
+    def retry(self, countdown=None, exc=None, **_kwargs):
+        self.countdown, self.exc = countdown, exc
+        return Retry("retry", exc=exc, when=countdown)
+
+
+def test_a_database_failure_outside_the_runner_retries_the_task(env, monkeypatch):
+    def database_down(*_args, **_kwargs):
+        raise OperationalError("select", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(base, "run_message", database_down)
+    task = FakeTask()
+    with pytest.raises(Retry):
+        base.run_transfer(task, lambda *_: True, "message-1")
+    assert task.countdown > 0 and isinstance(task.exc, OperationalError)
