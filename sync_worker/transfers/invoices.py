@@ -108,25 +108,38 @@ def upload_attachment(run: Transfer, state: EntityState) -> bool:
 def _check(run: Transfer, invoice: Invoice, kind: VoucherKind) -> InvoiceIds:
     """The export rules, before anything is written."""
     credited_known = _credited_invoice_known(run, invoice) if kind == "credit_note" else False
+    lookups = _lookups(run, refresh=False)
     try:
-        return _check_against(run, invoice, kind, credited_known, refresh=False)
+        return check_invoice(invoice, kind=kind, credited_invoice_known=credited_known, **lookups)
     except ExportRefused:
+        if not _lookups_may_be_stale(invoice, **lookups):
+            raise  # a missing VAT code or a wrong sum: fresh look-ups cannot help
         # The cached look-ups may predate a fix in PowerOffice Go: ask once more, fresh.
-        return _check_against(run, invoice, kind, credited_known, refresh=True)
+        fresh = _lookups(run, refresh=True)
+        return check_invoice(invoice, kind=kind, credited_invoice_known=credited_known, **fresh)
 
 
-def _check_against(
-    run: Transfer, invoice: Invoice, kind: VoucherKind, credited_known: bool, *, refresh: bool
-) -> InvoiceIds:
+def _lookups(run: Transfer, *, refresh: bool) -> dict[str, Any]:
     client = run.client
-    return check_invoice(
-        invoice,
-        kind=kind,
-        accounts=client.accounts.by_number(refresh=refresh),
-        vat_codes=client.vat_codes.by_code(refresh=refresh),
-        departments=client.departments.by_code(refresh=refresh),
-        lock_date=client.lock_date.get(refresh=refresh),
-        credited_invoice_known=credited_known,
+    return {
+        "accounts": client.accounts.by_number(refresh=refresh),
+        "vat_codes": client.vat_codes.by_code(refresh=refresh),
+        "departments": client.departments.by_code(refresh=refresh),
+        "lock_date": client.lock_date.get(refresh=refresh),
+    }
+
+
+def _lookups_may_be_stale(
+    invoice: Invoice, *, accounts: dict, vat_codes: dict, departments: dict, lock_date
+) -> bool:
+    """True when a refusal rests on something PowerOffice Go may have changed since."""
+    lines = invoice.lines
+    return (
+        any(line.account_code not in accounts for line in lines)
+        or any(line.vat_code is not None and line.vat_code not in vat_codes for line in lines)
+        or (invoice.department_code is not None and invoice.department_code not in departments)
+        or (lock_date is not None and invoice.invoice_date <= lock_date)
+        or any(line.accrual and line.accrual.from_ <= lock_date for line in lines if lock_date)
     )
 
 
