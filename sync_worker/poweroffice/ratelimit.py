@@ -41,8 +41,9 @@ WINDOW_SECONDS = 1.05
 BACKGROUND_SHARE = 0.5  # of the limit, at most, for background callers
 BACKGROUND_POLL_SECONDS = (0.02, 0.25)  # bounds of a background caller's wait between asks
 
-_RESERVE = """
--- KEYS[1]: reserved send times (µs); ARGV: limit, window (µs), member, now (µs) or ''.
+# Both scripts: KEYS[1] holds the reserved send times (µs); ARGV: limit (or share),
+# window (µs), member, now (µs, or '' for Redis's clock). Entries older than a window go.
+_PRELUDE = """
 local function num(x) return string.format('%.0f', x) end
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
@@ -52,6 +53,9 @@ if not now then
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', num(now - window))
+"""
+
+_RESERVE = _PRELUDE + """
 local at = now
 local count = redis.call('ZCARD', KEYS[1])
 if count >= limit then
@@ -64,18 +68,9 @@ return num(at - now)
 """
 
 
-_TAKE_IF_IDLE = """
--- KEYS[1]: reserved send times (µs); ARGV: share, window (µs), member, now (µs) or ''.
--- Returns 0 when a slot was taken now, else the µs to wait before asking again.
-local function num(x) return string.format('%.0f', x) end
-local share = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local now = tonumber(ARGV[4])
-if not now then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', num(now - window))
+# Returns 0 when a slot was taken now, else the µs to wait before asking again.
+_TAKE_IF_IDLE = _PRELUDE + """
+local share = limit
 local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 if newest[2] and tonumber(newest[2]) > now then
   return num(tonumber(newest[2]) - now)  -- a transfer is waiting for its slot: yield
