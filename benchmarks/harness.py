@@ -129,7 +129,7 @@ def print_figures(name: str, figures: Sequence[Figure]) -> None:
     for figure in figures:
         verdict = {True: "ok", False: "MISSED", None: ""}[figure.ok]
         value = f"{format_number(figure.value)} {figure.unit}".strip()
-        print(f"  {figure.name:<52} {value:>18}  {figure.target_text:<10} {verdict}")
+        print(f"  {figure.name:<74} {value:>18}  {figure.target_text:<10} {verdict}")
 
 
 def percentile(values: Sequence[float], share: float) -> float:

@@ -46,9 +46,9 @@ def run(name: str) -> bool:
 
 def summary(names: list[str]) -> int:
     """Print every figure with its target; returns how many missed it."""
-    print("\n" + "=" * 100)
-    print(f"{'benchmark':<20} {'figure':<52} {'measured':>14}  {'target':<9} verdict")
-    print("-" * 100)
+    print("\n" + "=" * 124)
+    print(f"{'benchmark':<20} {'figure':<74} {'measured':>14}  {'target':<9} verdict")
+    print("-" * 124)
     missed = 0
     for name in names:
         path = RESULTS_DIR / f"{name}.json"
@@ -60,7 +60,7 @@ def summary(names: list[str]) -> int:
             missed += figure["ok"] is False
             measured = f"{format_number(figure['value'])} {figure['unit']}".strip()
             print(
-                f"{name:<20} {figure['name']:<52} {measured:>14}  "
+                f"{name:<20} {figure['name']:<74} {measured:>14}  "
                 f"{figure['target_text']:<9} {verdict}"
             )
     return missed
