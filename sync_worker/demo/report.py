@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 
 from sqlalchemy import select
 
+from config.settings import get_settings
 from sync_worker.db.models import EntityState, Tenant
 from sync_worker.db.session import session_scope
 from sync_worker.demo.scenario import DemoTenant
@@ -98,11 +99,17 @@ def _calls(simulator: SimulatorServer, states: dict) -> None:
         f"\nPowerOffice Go calls: {stats['total_requests']} in all "
         f"({stats['total_requests'] / max(vouchers, 1):.2f} per posted voucher, customer and "
         "project transfers and look-ups included); busiest second: "
-        f"{max(stats['max_requests_per_window'].values(), default=0)} requests"
+        f"{max(stats['max_requests_per_window'].values(), default=0)} requests "
+        f"(limit {demo_limit()}/s); {stats['by_status'].get('429', 0)} answered 429 and were "
+        "waited out"
     )
     busiest = sorted(stats["by_endpoint"].items(), key=lambda kv: -sum(kv[1].values()))[:6]
     for endpoint, statuses in busiest:
         print(f"  {endpoint:<48} {statuses}")
+
+
+def demo_limit() -> int:
+    return get_settings().pogo_rate_limit_per_second
 
 
 def _failures(states: dict) -> None:
