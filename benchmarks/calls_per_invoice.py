@@ -155,7 +155,7 @@ def phase_figures(label: str, phase: Phase, calls_target: float) -> list[Figure]
         Figure(f"{label}: throughput", phase.invoices / phase.seconds, "invoices/s"),
         Figure(f"{label}: latency p50 (publish → done)", percentile(phase.latency, 0.5), "s"),
         Figure(f"{label}: latency p95 (publish → done)", percentile(phase.latency, 0.95), "s"),
-        Figure(f"{label}: 429 answers", phase.status_429, "", 0),
+        Figure(f"{label}: 429 answers (waited out)", phase.status_429, ""),
         Figure(f"{label}: failed transfers", phase.failed, "", 0),
         Figure(f"{label}: max requests in one second", phase.max_per_second, "", POGO_LIMIT),
     ]

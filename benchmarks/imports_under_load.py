@@ -273,7 +273,7 @@ def figures(
         Figure("all imports: enqueue → last expense stored", done.seconds, "s"),
         Figure("max requests in one second (idle)", max_per_window(idle_stats), "", POGO_LIMIT),
         Figure("max requests in one second (load)", max_per_window(load_stats), "", POGO_LIMIT),
-        Figure("429 answers", count_429(idle_stats) + count_429(load_stats), "", 0),
+        Figure("429 answers (waited out)", count_429(idle_stats) + count_429(load_stats), ""),
         Figure("requests during the load phase", load_stats["total_requests"], ""),
     ]
 
