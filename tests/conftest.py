@@ -70,10 +70,9 @@ def database_url(postgres_admin_url) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def env(monkeypatch, database_url, redis_base_url) -> Iterator[pytest.MonkeyPatch]:
-    """The process environment pointed at the test services, with every cache reset."""
-    values = {
+def service_settings(database_url: str, redis_base_url: str) -> dict[str, str]:
+    """The settings that point this process, or a worker process, at the test services."""
+    return {
         "SYNC_DATABASE_URL": database_url,
         "SYNC_BROKER_URL": f"{redis_base_url}/13",
         "SYNC_BROKER_KEY_PREFIX": BROKER_KEY_PREFIX,
@@ -81,7 +80,12 @@ def env(monkeypatch, database_url, redis_base_url) -> Iterator[pytest.MonkeyPatc
         "SYNC_REDIS_URL": f"{redis_base_url}/15",
         "SYNC_SECRET_KEY": TEST_SECRET_KEY,
     }
-    for name, value in values.items():
+
+
+@pytest.fixture
+def env(monkeypatch, database_url, redis_base_url) -> Iterator[pytest.MonkeyPatch]:
+    """The process environment pointed at the test services, with every cache reset."""
+    for name, value in service_settings(database_url, redis_base_url).items():
         monkeypatch.setenv(name, value)
     _reset_caches()
     yield monkeypatch

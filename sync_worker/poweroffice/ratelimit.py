@@ -55,7 +55,9 @@ end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', num(now - window))
 """
 
-_RESERVE = _PRELUDE + """
+_RESERVE = (
+    _PRELUDE
+    + """
 local at = now
 local count = redis.call('ZCARD', KEYS[1])
 if count >= limit then
@@ -66,10 +68,13 @@ redis.call('ZADD', KEYS[1], num(at), ARGV[3])
 redis.call('PEXPIRE', KEYS[1], num(math.ceil((at - now + window) / 1000)))
 return num(at - now)
 """
+)
 
 
 # Returns 0 when a slot was taken now, else the µs to wait before asking again.
-_TAKE_IF_IDLE = _PRELUDE + """
+_TAKE_IF_IDLE = (
+    _PRELUDE
+    + """
 local share = limit
 local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 if newest[2] and tonumber(newest[2]) > now then
@@ -84,6 +89,7 @@ redis.call('ZADD', KEYS[1], num(now), ARGV[3])
 redis.call('PEXPIRE', KEYS[1], num(math.ceil(window / 1000)))
 return '0'
 """
+)
 
 
 class RateLimiter:

@@ -40,7 +40,25 @@ class _QuietRequestHandler(WSGIRequestHandler):
         pass
 
 
-class SimulatorServer:
+class SimulatorAddresses:
+    """Where a running simulator answers, derived from its base `url`."""
+
+    url: str
+
+    @property
+    def api_base_url(self) -> str:
+        return self.url + API_PREFIX
+
+    @property
+    def token_url(self) -> str:
+        return self.url + TOKEN_PATH
+
+    @property
+    def admin(self) -> SimulatorAdmin:
+        return SimulatorAdmin(self.url)
+
+
+class SimulatorServer(SimulatorAddresses):
     """The simulator on `host:port` (0: a free port), served by werkzeug's threaded server.
 
     Use as a context manager, or `start()`/`stop()`. `simulator` is the in-process state.
@@ -110,18 +128,6 @@ class SimulatorServer:
         # A wildcard bind is reached through the loopback address.
         host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host  # noqa: S104
         return f"http://{host}:{self.port}"
-
-    @property
-    def api_base_url(self) -> str:
-        return self.url + API_PREFIX
-
-    @property
-    def token_url(self) -> str:
-        return self.url + TOKEN_PATH
-
-    @property
-    def admin(self) -> SimulatorAdmin:
-        return SimulatorAdmin(self.url)
 
 
 def run_simulator(

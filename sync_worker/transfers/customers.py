@@ -48,11 +48,3 @@ def sync_customer(
     run: Transfer, customer: Customer, *, occurred_at: dt.datetime, version: int | None
 ) -> EntityState:
     return CustomerSync(run, customer).sync(occurred_at=occurred_at, version=version)
-
-
-def handle_customer_message(run: Transfer, _state: EntityState) -> bool:
-    """The handler of a `customer.changed` message."""
-    sync_customer(
-        run, run.envelope.data, occurred_at=run.envelope.occurred_at, version=run.envelope.version
-    )
-    return True

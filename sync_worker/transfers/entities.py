@@ -58,6 +58,13 @@ class EntitySync:
 
     # --- the flow ----------------------------------------------------------------------------
 
+    @classmethod
+    def handle_message(cls, run: Transfer, _state: EntityState) -> bool:
+        """The runner's handler of this kind's own message (`customer.changed`, …)."""
+        envelope = run.envelope
+        cls(run, envelope.data).sync(occurred_at=envelope.occurred_at, version=envelope.version)
+        return True
+
     def sync(self, *, occurred_at: dt.datetime, version: int | None) -> EntityState:
         """Bring the entity up to date in PowerOffice Go; no API call when nothing changed.
 

@@ -83,11 +83,3 @@ def sync_project(
     run: Transfer, project: Project, *, occurred_at: dt.datetime, version: int | None
 ) -> EntityState:
     return ProjectSync(run, project).sync(occurred_at=occurred_at, version=version)
-
-
-def handle_project_message(run: Transfer, _state: EntityState) -> bool:
-    """The handler of a `project.changed` message."""
-    sync_project(
-        run, run.envelope.data, occurred_at=run.envelope.occurred_at, version=run.envelope.version
-    )
-    return True

@@ -23,9 +23,8 @@ from redis import Redis
 from config.settings import Settings, load_settings
 from sync_worker.poweroffice import PowerOfficeClient, keys
 from sync_worker.simulator import SimulatorAdmin
-from sync_worker.simulator.app import TOKEN_PATH
 from sync_worker.simulator.auth import DEFAULT_APPLICATION_KEY, DEFAULT_SUBSCRIPTION_KEY
-from sync_worker.simulator.routing import API_PREFIX
+from sync_worker.simulator.server import SimulatorAddresses
 from tests.services import free_port
 
 REDIS_DB = 15
@@ -78,22 +77,10 @@ def forget_tenant(redis_client: Redis, application_key: str, client_key: str) ->
 
 
 @dataclass(frozen=True)
-class SimulatorProcess:
+class SimulatorProcess(SimulatorAddresses):
     """`sync-worker simulator` running in a process of its own, reached at `url`."""
 
     url: str
-
-    @property
-    def api_base_url(self) -> str:
-        return self.url + API_PREFIX
-
-    @property
-    def token_url(self) -> str:
-        return self.url + TOKEN_PATH
-
-    @property
-    def admin(self) -> SimulatorAdmin:
-        return SimulatorAdmin(self.url)
 
 
 @contextlib.contextmanager

@@ -8,7 +8,8 @@ import threading
 import pytest
 
 from sync_worker.errors import ApiRejected
-from tests.contract.helpers import TOKEN_PATH, Clock, answered, create_customer
+from sync_worker.simulator.app import TOKEN_PATH
+from tests.contract.helpers import Clock, answered, create_customer
 
 TOKENS = f"POST {TOKEN_PATH}"
 CUSTOMER = "GET /v2/Customers/{customer_id}"

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from sync_worker.errors import ApiRejected, NotFound
-from tests.contract.helpers import MISSING, TOKEN_PATH, create_customer, invoice_body, post_invoice
+from sync_worker.simulator.app import TOKEN_PATH
+from tests.contract.helpers import MISSING, create_customer, invoice_body, post_invoice
 from tests.support.poweroffice import assert_api_error
 
 

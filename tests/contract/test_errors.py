@@ -13,9 +13,9 @@ from sync_worker.errors import (
     RateLimited,
     TransientError,
 )
+from sync_worker.simulator.app import TOKEN_PATH
 from tests.contract.helpers import (
     MISSING,
-    TOKEN_PATH,
     RecordedSleep,
     answered,
     create_customer,

@@ -15,7 +15,7 @@ from sync_worker.db.session import session_scope
 from sync_worker.expenses import moment_api, schedule
 from sync_worker.notifications.mailbox import Mailbox
 from sync_worker.simulator import SimulatorServer
-from tests.conftest import BROKER_KEY_PREFIX, TEST_SECRET_KEY
+from tests.conftest import BROKER_KEY_PREFIX, service_settings
 from tests.expenses.conftest import new_tenant, open_books, pogo_environment, stored_expenses
 from tests.expenses.test_importer import EXPECTED, PDF_NORWEGIAN, arrived, book_scenario
 from tests.support.worker import WorkerProcess, clear_broker, wait_until
@@ -40,12 +40,7 @@ def worker(database_url, redis_base_url, module_simulator, mailbox) -> Iterator[
     """One worker on the imports and notifications queues, as production runs them."""
     clear_broker(f"{redis_base_url}/13", BROKER_KEY_PREFIX)  # no task left from other tests
     environment = {
-        "SYNC_DATABASE_URL": database_url,
-        "SYNC_BROKER_URL": f"{redis_base_url}/13",
-        "SYNC_BROKER_KEY_PREFIX": BROKER_KEY_PREFIX,
-        "SYNC_RESULT_BACKEND": f"{redis_base_url}/14",
-        "SYNC_REDIS_URL": f"{redis_base_url}/15",
-        "SYNC_SECRET_KEY": TEST_SECRET_KEY,
+        **service_settings(database_url, redis_base_url),
         "SMTP_HOST": mailbox.host,
         "SMTP_PORT": str(mailbox.port),
         **pogo_environment(module_simulator),

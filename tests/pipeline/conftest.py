@@ -22,7 +22,7 @@ from sync_worker.sample_data import SampleCompany
 from sync_worker.simulator import SimulatorAdmin, SimulatorServer
 from sync_worker.simulator.auth import DEFAULT_APPLICATION_KEY, DEFAULT_SUBSCRIPTION_KEY
 from sync_worker.tenants import TenantSettings, add_tenant
-from tests.conftest import BROKER_KEY_PREFIX, TEST_SECRET_KEY, _reset_caches
+from tests.conftest import BROKER_KEY_PREFIX, _reset_caches, service_settings
 from tests.support.worker import WorkerProcess, clear_broker, wait_until
 
 
@@ -41,12 +41,7 @@ def mailbox() -> Iterator[Mailbox]:
 @pytest.fixture(scope="session")
 def pipeline_settings(database_url, redis_base_url, simulator, mailbox) -> dict[str, str]:
     return {
-        "SYNC_DATABASE_URL": database_url,
-        "SYNC_BROKER_URL": f"{redis_base_url}/13",
-        "SYNC_BROKER_KEY_PREFIX": BROKER_KEY_PREFIX,
-        "SYNC_RESULT_BACKEND": f"{redis_base_url}/14",
-        "SYNC_REDIS_URL": f"{redis_base_url}/15",
-        "SYNC_SECRET_KEY": TEST_SECRET_KEY,
+        **service_settings(database_url, redis_base_url),
         "POGO_API_BASE_URL": simulator.api_base_url,
         "POGO_TOKEN_URL": simulator.token_url,
         "POGO_APPLICATION_KEY": DEFAULT_APPLICATION_KEY,

@@ -171,9 +171,13 @@ def test_after_a_lost_answer_the_landed_voucher_is_found_before_the_rules_run(te
     simulator.admin.set_faults(lose_responses=1, lose_response_path="/Vouchers")
     try:
         tenant.publish(tenant.sample.message("invoice.finalized", invoice))
-        wait_until(lambda: any(str(v.get("InvoiceNo")) == str(invoice["number"])
-                               for v in tenant.vouchers()),
-                   interval=0.05, what="the voucher to land")
+        wait_until(
+            lambda: any(
+                str(v.get("InvoiceNo")) == str(invoice["number"]) for v in tenant.vouchers()
+            ),
+            interval=0.05,
+            what="the voucher to land",
+        )
         tenant.admin.set_lock_date(tenant.client_key, invoice["invoice_date"])
     finally:
         simulator.admin.clear_faults()
@@ -191,14 +195,24 @@ def test_a_voucher_someone_else_posted_with_the_number_is_never_adopted(tenant, 
     client = PowerOfficeClient(tenant.client_key)
     account = client.accounts.by_number()["3000"]
     vat = client.vat_codes.by_code()["3"]
-    client.outgoing_invoice_journals.create({
-        "InvoiceNo": str(invoice["number"]), "ExternalImportReference": "keyed-in-by-hand",
-        "VoucherDate": invoice["invoice_date"], "DueDate": invoice["due_date"],
-        "CustomerAccountId": int(customer.pogo_ledger_id), "CurrencyCode": "NOK",
-        "CurrencyAmount": Decimal("125.00"),
-        "OutgoingInvoiceLines": [{"AccountId": account["Id"], "VatId": vat["Id"],
-                                  "CurrencyAmount": Decimal("100.00")}],
-    })
+    client.outgoing_invoice_journals.create(
+        {
+            "InvoiceNo": str(invoice["number"]),
+            "ExternalImportReference": "keyed-in-by-hand",
+            "VoucherDate": invoice["invoice_date"],
+            "DueDate": invoice["due_date"],
+            "CustomerAccountId": int(customer.pogo_ledger_id),
+            "CurrencyCode": "NOK",
+            "CurrencyAmount": Decimal("125.00"),
+            "OutgoingInvoiceLines": [
+                {
+                    "AccountId": account["Id"],
+                    "VatId": vat["Id"],
+                    "CurrencyAmount": Decimal("100.00"),
+                }
+            ],
+        }
+    )
     tenant.publish(tenant.sample.message("invoice.finalized", invoice))
     tenant.wait_for("invoice", invoice["number"], status="failed")
     [email] = tenant.wait_for_email(mailbox)

@@ -11,10 +11,17 @@ from sync_worker.notifications.compose import Failure, compose
 
 def failure(**overrides) -> Failure:
     values = {
-        "tenant_code": "acme", "kind": "invoice", "number": "10234", "step": "voucher",
-        "error_type": "ApiRejected", "message": "POST /Vouchers/OutgoingInvoiceJournals: 400",
-        "detail": "VatId 99 does not exist.", "http_status": 400, "attempts": 1,
-        "failed_at": dt.datetime(2026, 11, 25, 23, 30, tzinfo=dt.UTC), "reference": 17,
+        "tenant_code": "acme",
+        "kind": "invoice",
+        "number": "10234",
+        "step": "voucher",
+        "error_type": "ApiRejected",
+        "message": "POST /Vouchers/OutgoingInvoiceJournals: 400",
+        "detail": "VatId 99 does not exist.",
+        "http_status": 400,
+        "attempts": 1,
+        "failed_at": dt.datetime(2026, 11, 25, 23, 30, tzinfo=dt.UTC),
+        "reference": 17,
     }
     return Failure(**(values | overrides))
 
