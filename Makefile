@@ -19,7 +19,7 @@ install: $(STAMP)
 
 ## make demo: the whole pipeline on embedded defaults (SQLite, in-memory broker, simulator)
 demo: $(STAMP)
-	$(BIN)/python -m sync_worker.demo
+	$(BIN)/python -m sandbox.demo
 
 ## make test: lint, then every test against real Redis, PostgreSQL, SMTP and the simulator
 test: $(STAMP)

@@ -42,8 +42,8 @@ from benchmarks.harness import (
     wait_handled,
     write_results,
 )
+from sandbox.simulator import FaultConfig
 from sync_worker.db.models import utcnow
-from sync_worker.simulator import FaultConfig
 from tests.support.worker import WorkerProcess
 
 NAME = "calls_per_invoice"

@@ -30,14 +30,14 @@ from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 
 from config.settings import reset_settings_cache
+from sandbox.sample_data import SampleCompany
+from sandbox.simulator import SimulatorServer
+from sandbox.simulator.auth import DEFAULT_APPLICATION_KEY, DEFAULT_SUBSCRIPTION_KEY
 from sync_worker.db import migrate
 from sync_worker.db.models import Attempt, Message
 from sync_worker.db.session import dispose_engines, session_scope
 from sync_worker.producer import publish_many
 from sync_worker.redis_store import reset_redis_clients
-from sync_worker.sample_data import SampleCompany
-from sync_worker.simulator import SimulatorServer
-from sync_worker.simulator.auth import DEFAULT_APPLICATION_KEY, DEFAULT_SUBSCRIPTION_KEY
 from sync_worker.tenants import TenantSettings, add_tenant
 from tests import services
 from tests.conftest import fresh_postgres_database

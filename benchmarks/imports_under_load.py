@@ -52,11 +52,11 @@ from benchmarks.harness import (
 )
 from benchmarks.harness import write_results as write
 from config.settings import get_settings
+from sandbox.sample_data import invoice_pdf
 from sync_worker.db.models import Attempt, EntityState, Expense, utcnow
 from sync_worker.db.session import session_scope
 from sync_worker.norway import today_in_oslo
 from sync_worker.poweroffice import PowerOfficeClient
-from sync_worker.sample_data import invoice_pdf
 from sync_worker.tenants import TenantSettings, add_tenant
 from tests.support.worker import WorkerProcess, wait_until
 

@@ -8,7 +8,7 @@ import click
 
 from config.settings import SettingsError
 from sync_worker import __version__
-from sync_worker.cli import db, expenses, simulator, tenants, transfers, workers
+from sync_worker.cli import db, expenses, tenants, transfers, workers
 from sync_worker.errors import SyncError
 
 
@@ -23,7 +23,6 @@ cli.add_command(db.db)
 cli.add_command(tenants.tenant)
 cli.add_command(workers.worker)
 cli.add_command(workers.beat)
-cli.add_command(simulator.simulator)
 cli.add_command(expenses.import_expenses)
 cli.add_command(expenses.expenses)
 for command in (

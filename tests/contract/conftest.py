@@ -17,8 +17,8 @@ import pytest
 from redis import Redis
 
 from config.settings import Settings
+from sandbox.simulator import SimulatorAdmin, SimulatorServer
 from sync_worker.poweroffice import PowerOfficeClient
-from sync_worker.simulator import SimulatorAdmin, SimulatorServer
 from tests.contract.helpers import (
     CLIENT_RATE_LIMIT,
     REDIS_DB,

@@ -21,10 +21,10 @@ import requests
 from redis import Redis
 
 from config.settings import Settings, load_settings
+from sandbox.simulator import SimulatorAdmin
+from sandbox.simulator.auth import DEFAULT_APPLICATION_KEY, DEFAULT_SUBSCRIPTION_KEY
+from sandbox.simulator.server import SimulatorAddresses
 from sync_worker.poweroffice import PowerOfficeClient, keys
-from sync_worker.simulator import SimulatorAdmin
-from sync_worker.simulator.auth import DEFAULT_APPLICATION_KEY, DEFAULT_SUBSCRIPTION_KEY
-from sync_worker.simulator.server import SimulatorAddresses
 from tests.services import free_port
 
 REDIS_DB = 15
@@ -78,20 +78,20 @@ def forget_tenant(redis_client: Redis, application_key: str, client_key: str) ->
 
 @dataclass(frozen=True)
 class SimulatorProcess(SimulatorAddresses):
-    """`sync-worker simulator` running in a process of its own, reached at `url`."""
+    """`pogo-simulator` running in a process of its own, reached at `url`."""
 
     url: str
 
 
 @contextlib.contextmanager
 def simulator_process(*options: str) -> Iterator[SimulatorProcess]:
-    """`sync-worker simulator [options]` on a free port, started as a person starts it.
+    """`pogo-simulator [options]` on a free port, started as a person starts it.
 
     Its own process keeps it clear of this one's garbage collection and threads, as
     PowerOffice Go is; it stops the way Ctrl-C stops it.
     """
     port = free_port()
-    command = [str(Path(sys.executable).parent / "sync-worker"), "simulator", *options]
+    command = [str(Path(sys.executable).parent / "pogo-simulator"), *options]
     process = subprocess.Popen(
         [*command, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -112,13 +112,13 @@ def _wait_for_health(server: SimulatorProcess, process: subprocess.Popen) -> Non
     deadline = time.monotonic() + SIMULATOR_START_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"sync-worker simulator exited with {process.returncode}")
+            pytest.fail(f"pogo-simulator exited with {process.returncode}")
         try:
             server.admin.health()
             return
         except requests.ConnectionError:
             time.sleep(0.1)
-    pytest.fail(f"sync-worker simulator did not answer within {SIMULATOR_START_SECONDS:.0f} s")
+    pytest.fail(f"pogo-simulator did not answer within {SIMULATOR_START_SECONDS:.0f} s")
 
 
 def settings_from_environment(

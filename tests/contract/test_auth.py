@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
+from sandbox.simulator.app import TOKEN_PATH
 from sync_worker.errors import ApiRejected
-from sync_worker.simulator.app import TOKEN_PATH
 from tests.contract.helpers import Clock, answered, create_customer
 
 TOKENS = f"POST {TOKEN_PATH}"

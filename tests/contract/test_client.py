@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
+from sandbox.simulator.app import TOKEN_PATH
 from sync_worker.errors import ApiRejected, NotFound
-from sync_worker.simulator.app import TOKEN_PATH
 from tests.contract.helpers import MISSING, create_customer, invoice_body, post_invoice
 from tests.support.poweroffice import assert_api_error
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from sandbox.simulator.app import TOKEN_PATH
 from sync_worker.errors import (
     AlreadyExists,
     ApiRejected,
@@ -13,7 +14,6 @@ from sync_worker.errors import (
     RateLimited,
     TransientError,
 )
-from sync_worker.simulator.app import TOKEN_PATH
 from tests.contract.helpers import (
     MISSING,
     RecordedSleep,

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
+from sandbox.simulator.auth import DEFAULT_APPLICATION_KEY
 from sync_worker.poweroffice import PowerOfficeClient, keys
-from sync_worker.simulator.auth import DEFAULT_APPLICATION_KEY
 from tests.contract.helpers import answered, with_settings
 
 Lookup = Callable[[PowerOfficeClient], Callable[..., object]]

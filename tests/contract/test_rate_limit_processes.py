@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import pytest
 from redis import Redis
 
+from sandbox.simulator import SimulatorAdmin
+from sandbox.simulator.auth import DEFAULT_APPLICATION_KEY
 from sync_worker.poweroffice.ratelimit import WINDOW_SECONDS
-from sync_worker.simulator import SimulatorAdmin
-from sync_worker.simulator.auth import DEFAULT_APPLICATION_KEY
 from tests.contract.helpers import (
     REDIS_DB,
     SimulatorProcess,

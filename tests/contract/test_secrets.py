@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
+from sandbox.simulator.auth import DEFAULT_APPLICATION_KEY
 from sync_worker.errors import (
     ApiRejected,
     AuthenticationFailed,
@@ -18,7 +19,6 @@ from sync_worker.errors import (
     TransientError,
 )
 from sync_worker.poweroffice import keys
-from sync_worker.simulator.auth import DEFAULT_APPLICATION_KEY
 from tests.contract.helpers import RecordedSleep, with_settings
 from tests.support.poweroffice import assert_no_secret
 

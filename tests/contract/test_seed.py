@@ -1,5 +1,5 @@
 """A realistic Norwegian client is one fixture (`SimulatorAdmin.seed_client`) or one command
-(`sync-worker simulator --seed`), and the project's client reads exactly that setup back.
+(`pogo-simulator --seed`), and the project's client reads exactly that setup back.
 
 The expected values are written out here rather than taken from `simulator.seed`: this is
 the check that the seed says what Norwegian accounting needs (../shared/reference/norway.md).
@@ -12,8 +12,8 @@ from decimal import Decimal
 
 import pytest
 
+from sandbox.simulator import DEFAULT_CLIENT_KEY
 from sync_worker.poweroffice import PowerOfficeClient
-from sync_worker.simulator import DEFAULT_CLIENT_KEY
 from tests.contract.helpers import (
     SimulatorProcess,
     pogo_environment,

@@ -14,16 +14,16 @@ import pytest
 from sqlalchemy import select
 
 from config.settings import reset_settings_cache
-from sync_worker.db.models import EntityState, Expense
-from sync_worker.db.session import session_scope
-from sync_worker.norway import today_in_oslo
-from sync_worker.poweroffice import PowerOfficeClient
-from sync_worker.simulator import (
+from sandbox.simulator import (
     DEFAULT_APPLICATION_KEY,
     DEFAULT_SUBSCRIPTION_KEY,
     SimulatorAdmin,
     SimulatorServer,
 )
+from sync_worker.db.models import EntityState, Expense
+from sync_worker.db.session import session_scope
+from sync_worker.norway import today_in_oslo
+from sync_worker.poweroffice import PowerOfficeClient
 from sync_worker.tenants import TenantSettings, add_tenant
 
 # Known in Moment, with the price-model override each one has.

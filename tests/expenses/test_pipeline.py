@@ -10,11 +10,11 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
+from sandbox.simulator import SimulatorServer
 from sync_worker.db.models import Attempt, Tenant
 from sync_worker.db.session import session_scope
 from sync_worker.expenses import moment_api, schedule
 from sync_worker.notifications.mailbox import Mailbox
-from sync_worker.simulator import SimulatorServer
 from tests.conftest import BROKER_KEY_PREFIX, service_settings
 from tests.expenses.conftest import new_tenant, open_books, pogo_environment, stored_expenses
 from tests.expenses.test_importer import EXPECTED, PDF_NORWEGIAN, arrived, book_scenario

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
+from sandbox.sample_data import SampleCompany
+from sandbox.simulator import SimulatorAdmin, SimulatorServer
+from sandbox.simulator.auth import DEFAULT_APPLICATION_KEY, DEFAULT_SUBSCRIPTION_KEY
 from sync_worker.db.models import EntityState, Message
 from sync_worker.db.session import session_scope
 from sync_worker.notifications.mailbox import Mailbox
 from sync_worker.producer import publish_many
-from sync_worker.sample_data import SampleCompany
-from sync_worker.simulator import SimulatorAdmin, SimulatorServer
-from sync_worker.simulator.auth import DEFAULT_APPLICATION_KEY, DEFAULT_SUBSCRIPTION_KEY
 from sync_worker.tenants import TenantSettings, add_tenant
 from tests.conftest import BROKER_KEY_PREFIX, _reset_caches, service_settings
 from tests.support.worker import WorkerProcess, clear_broker, wait_until

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from sync_worker.simulator import SimulatorAdmin, SimulatorServer
+from sandbox.simulator import SimulatorAdmin, SimulatorServer
 from tests.simulator.raw import Api
 
 CLIENT_KEY = "client-key-acme"

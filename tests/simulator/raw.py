@@ -7,7 +7,7 @@ from typing import Any
 
 import requests
 
-from sync_worker.simulator import DEFAULT_APPLICATION_KEY, DEFAULT_SUBSCRIPTION_KEY, jsonio
+from sandbox.simulator import DEFAULT_APPLICATION_KEY, DEFAULT_SUBSCRIPTION_KEY, jsonio
 
 TIMEOUT = 10
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from sync_worker.simulator import SimulatorAdminError
+from sandbox.simulator import SimulatorAdminError
 from tests.simulator.builders import PDF, create_customer, create_project
 from tests.simulator.raw import data
 

@@ -6,7 +6,7 @@ import time
 
 import requests
 
-from sync_worker.simulator import DEFAULT_SUBSCRIPTION_KEY, SimulatorServer
+from sandbox.simulator import DEFAULT_SUBSCRIPTION_KEY, SimulatorServer
 from tests.simulator.builders import create_customer
 from tests.simulator.raw import TIMEOUT, Api, data, token_response
 

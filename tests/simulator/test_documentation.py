@@ -9,7 +9,7 @@ import zipfile
 import pytest
 import requests
 
-from sync_worker.simulator.resources.documentation import MAX_PDF_BYTES
+from sandbox.simulator.resources.documentation import MAX_PDF_BYTES
 from tests.simulator.builders import PDF, Ids, create_customer, invoice_body, post_invoice
 from tests.simulator.raw import TIMEOUT, data
 

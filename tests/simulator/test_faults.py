@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from sync_worker.simulator import FaultConfig, SimulatorServer, jsonio
+from sandbox.simulator import FaultConfig, SimulatorServer, jsonio
 from tests.simulator.builders import Ids, create_customer, invoice_body
 from tests.simulator.raw import token_response
 

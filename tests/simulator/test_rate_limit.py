@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from sync_worker.simulator import DEFAULT_SUBSCRIPTION_KEY, SimulatorServer
+from sandbox.simulator import DEFAULT_SUBSCRIPTION_KEY, SimulatorServer
 from tests.simulator.raw import Api, token_response
 
 RATE_LIMITED = {"statusCode": "429", "message": "Rate limit is exceeded. Try again in 1 seconds."}

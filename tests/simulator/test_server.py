@@ -6,7 +6,7 @@ import threading
 
 import requests
 
-from sync_worker.simulator import DEFAULT_CLIENT_KEY, SimulatorServer, run_simulator
+from sandbox.simulator import DEFAULT_CLIENT_KEY, SimulatorServer, run_simulator
 from tests.simulator.raw import TIMEOUT, Api, data
 
 

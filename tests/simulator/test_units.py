@@ -6,14 +6,14 @@ from decimal import Decimal
 
 import pytest
 
+from sandbox.simulator import jsonio
+from sandbox.simulator.faults import FaultConfig
+from sandbox.simulator.jsonpatch import apply_patch
+from sandbox.simulator.query import NumberRanges
+from sandbox.simulator.ratelimit import max_in_window
+from sandbox.simulator.responses import ApiError
+from sandbox.simulator.seed import norwegian_setup
 from sync_worker.norway import is_valid_organization_number
-from sync_worker.simulator import jsonio
-from sync_worker.simulator.faults import FaultConfig
-from sync_worker.simulator.jsonpatch import apply_patch
-from sync_worker.simulator.query import NumberRanges
-from sync_worker.simulator.ratelimit import max_in_window
-from sync_worker.simulator.responses import ApiError
-from sync_worker.simulator.seed import norwegian_setup
 
 
 def test_json_keeps_decimals_exact():

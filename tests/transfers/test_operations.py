@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from sandbox.sample_data import SampleCompany
 from sync_worker import operations
 from sync_worker.db.models import EntityState, Message, OutboxEntry, SyncStatus, utcnow
 from sync_worker.db.session import session_scope
 from sync_worker.producer import publish_many
-from sync_worker.sample_data import SampleCompany
 from sync_worker.tenants import add_tenant
 from sync_worker.transfers import state as states
 from tests.conftest import BROKER_KEY_PREFIX

@@ -10,12 +10,12 @@ import redis
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from sandbox.sample_data import SampleCompany
 from sync_worker.cli import cli
 from sync_worker.db.models import Message, OutboxEntry
 from sync_worker.db.session import session_scope
 from sync_worker.errors import InvalidMessage
 from sync_worker.producer import publish, publish_many
-from sync_worker.sample_data import SampleCompany
 from sync_worker.tenants import add_tenant
 from tests.conftest import BROKER_KEY_PREFIX
 from tests.support.worker import clear_broker

@@ -1,0 +1,166 @@
+"""The simulator as a WSGI application: PowerOffice Go's v2 API behind a gateway, plus
+the admin API under `/_admin`.
+
+An API request passes, in order: arrival (statistics), injected latency, routing, the
+gateway (subscription key, injected 429 burst, rate limit, injected 5xx), the bearer
+token, and the handler, which runs holding the store's lock. A 2xx write can then have its
+response "lost": the connection is closed with nothing sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from collections.abc import Iterable
+from http import HTTPStatus
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from sandbox.simulator import admin
+from sandbox.simulator.auth import (
+    DEFAULT_APPLICATION_KEY,
+    DEFAULT_SUBSCRIPTION_KEY,
+    DEFAULT_TOKEN_TTL_SECONDS,
+    TokenService,
+    bearer_token,
+    subscription_key,
+    subscription_refusal,
+    token_endpoint,
+    unauthorized,
+)
+from sandbox.simulator.faults import FaultConfig, FaultInjector
+from sandbox.simulator.ratelimit import (
+    DEFAULT_RATE_LIMIT,
+    SlidingWindowLimiter,
+    too_many_requests,
+)
+from sandbox.simulator.resources import ROUTES
+from sandbox.simulator.responses import ApiError, problem
+from sandbox.simulator.routing import API_PREFIX, Context, Route, RouteTable, api_relative
+from sandbox.simulator.stats import CONNECTION_CLOSED, RequestStats
+from sandbox.simulator.store import ClientState, Store
+
+log = logging.getLogger(__name__)
+
+TOKEN_PATH = "/OAuth/Token"  # noqa: S105 - a path, not a secret
+
+
+class Simulator:
+    """PowerOffice Go v2 in memory. Call it as a WSGI app; `SimulatorServer` serves it."""
+
+    def __init__(
+        self,
+        *,
+        rate_limit: int | None = DEFAULT_RATE_LIMIT,
+        token_ttl: int = DEFAULT_TOKEN_TTL_SECONDS,
+        application_keys: Iterable[str] = (DEFAULT_APPLICATION_KEY,),
+        subscription_keys: Iterable[str] = (DEFAULT_SUBSCRIPTION_KEY,),
+        faults: FaultConfig | None = None,
+    ) -> None:
+        self.store = Store()
+        self.tokens = TokenService(token_ttl)
+        self.limiter = SlidingWindowLimiter(rate_limit)
+        self.faults = FaultInjector()
+        self.stats = RequestStats()
+        self.application_keys = set(application_keys)
+        self.subscription_keys = set(subscription_keys)
+        self._initial_rate_limit = rate_limit
+        token_route = Route("POST", TOKEN_PATH, self._issue_token, needs_token=False)
+        self._routes = RouteTable([token_route, *(route.under(API_PREFIX) for route in ROUTES)])
+        self.set_faults(faults or FaultConfig())
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        if request.path.startswith(admin.PREFIX):
+            response = admin.dispatch(self, request)
+        else:
+            response = self._serve_api(request)
+        return response(environ, start_response)
+
+    def set_faults(self, config: FaultConfig) -> None:
+        self.faults.configure(config)
+        self.tokens.lifetime_override = config.token_lifetime_seconds
+
+    def reset(self) -> None:
+        """Back to the state at start: no clients, tokens, statistics or faults."""
+        with self.store.transaction():
+            self.store.clear()
+        self.tokens.expire_all()
+        self.stats.reset()
+        self.limiter.reset()
+        self.limiter.per_second = self._initial_rate_limit
+        self.set_faults(FaultConfig())
+
+    def _serve_api(self, request: Request) -> Response:
+        key = subscription_key(request)
+        self.stats.arrived(key)
+        delay = self.faults.delay_seconds()
+        if delay:
+            time.sleep(delay)
+        try:
+            route, args = self._routes.match(request.path, request.method)
+        except ApiError as error:
+            self.stats.answered(f"{request.method} (no route)", error.status)
+            return problem(error)
+        response = self._gateway(request, key) or self._handle(request, route, args)
+        if response.status_code < 300 and self.faults.take_lost_response(
+            request.method, api_relative(request.path)
+        ):
+            _drop_connection(request.environ)
+            self.stats.answered(route.label, CONNECTION_CLOSED)
+        else:
+            self.stats.answered(route.label, response.status_code)
+        return response
+
+    def _gateway(self, request: Request, key: str | None) -> Response | None:
+        """What the API gateway answers before PowerOffice Go sees the request, if anything."""
+        refusal = subscription_refusal(key, self.subscription_keys)
+        if refusal is not None:
+            return refusal
+        if self.faults.take_rate_limit_burst() or not self.limiter.admit(key or ""):
+            return too_many_requests()
+        status = self.faults.take_error(request.method, api_relative(request.path))
+        if status is not None:
+            detail = "Injected fault: the simulator answers this request with a server error."
+            return problem(ApiError(status, HTTPStatus(status).phrase, detail))
+        return None
+
+    def _handle(self, request: Request, route: Route, args: dict[str, Any]) -> Response:
+        try:
+            with self.store.transaction():
+                if not route.needs_token:
+                    return route.handler(request)
+                client = self._client(request)
+                if client is None:
+                    return unauthorized()
+                return route.handler(Context(request, client), **args)
+        except ApiError as error:
+            return problem(error)
+        except Exception:
+            # A bug in the simulator must be loud, but still answer like a server would.
+            log.exception("simulator failed on %s %s", request.method, request.path)
+            return problem(ApiError(500, "Internal Server Error", "The simulator failed."))
+
+    def _client(self, request: Request) -> ClientState | None:
+        token = bearer_token(request)
+        client_key = self.tokens.client_key(token) if token else None
+        return self.store.client(client_key) if client_key else None
+
+    def _issue_token(self, request: Request) -> Response:
+        return token_endpoint(
+            request,
+            application_keys=self.application_keys,
+            client_exists=lambda client_key: self.store.client(client_key) is not None,
+            tokens=self.tokens,
+        )
+
+
+def _drop_connection(environ: dict[str, Any]) -> None:
+    """Close the TCP connection with no answer. werkzeug's server then fails to write the
+    status line (broken pipe), takes it for a client that went away, and sends nothing."""
+    connection = environ.get("werkzeug.socket")
+    if connection is None:
+        raise RuntimeError("losing a response needs werkzeug's server (environ['werkzeug.socket'])")
+    connection.shutdown(socket.SHUT_RDWR)

@@ -1,0 +1,19 @@
+"""PowerOffice Go's v2 resources, one module each; `ROUTES` are relative to `/v2`."""
+
+from sandbox.simulator.resources import (
+    customers,
+    documentation,
+    projects,
+    reference,
+    transactions,
+    vouchers,
+)
+
+ROUTES = (
+    customers.ROUTES
+    + projects.ROUTES
+    + reference.ROUTES
+    + vouchers.ROUTES
+    + documentation.ROUTES
+    + transactions.ROUTES
+)
