@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from config.tasks import RELAY_OUTBOX, REQUEUE_STALLED_MESSAGES, SCHEDULE_EXPENSE_IMPORTS, TaskName
+
 OUTBOX_RELAY_SECONDS = 30.0
 EXPENSE_SCHEDULER_SECONDS = 60.0
 STALLED_SWEEP_SECONDS = 300.0
@@ -13,21 +15,26 @@ def beat_schedule() -> dict[str, Any]:
     return {
         # Sends outbox rows whose enqueue failed after commit (broker down at publish time).
         "relay-outbox": {
-            "task": "tasks.outbox.relay_outbox",
-            "schedule": OUTBOX_RELAY_SECONDS,
+            **_entry(RELAY_OUTBOX, OUTBOX_RELAY_SECONDS),
             # Expires late: behind a backlog it must still run, but not pile up.
-            "options": {"queue": "transfers", "expires": 10 * OUTBOX_RELAY_SECONDS},
+            "options": {"queue": str(RELAY_OUTBOX.queue), "expires": 10 * OUTBOX_RELAY_SECONDS},
         },
         # Enqueues again the messages whose task was lost (broker failure, crash mid-retry).
         "requeue-stalled-messages": {
-            "task": "tasks.outbox.requeue_stalled_messages",
-            "schedule": STALLED_SWEEP_SECONDS,
-            "options": {"queue": "transfers", "expires": STALLED_SWEEP_SECONDS},
+            **_entry(REQUEUE_STALLED_MESSAGES, STALLED_SWEEP_SECONDS),
         },
         # Looks once a minute for tenants whose expense import is due, and spreads them out.
         "schedule-expense-imports": {
-            "task": "tasks.expenses.schedule_expense_imports",
-            "schedule": EXPENSE_SCHEDULER_SECONDS,
-            "options": {"queue": "imports", "expires": EXPENSE_SCHEDULER_SECONDS},
+            **_entry(SCHEDULE_EXPENSE_IMPORTS, EXPENSE_SCHEDULER_SECONDS),
         },
+    }
+
+
+def _entry(task: TaskName, every_seconds: float) -> dict[str, Any]:
+    """Run `task` on its queue every so often; a run not started within one period is
+    dropped, as the next one is already due."""
+    return {
+        "task": task.name,
+        "schedule": every_seconds,
+        "options": {"queue": str(task.queue), "expires": every_seconds},
     }

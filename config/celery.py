@@ -11,19 +11,12 @@ from kombu import Queue
 
 from config.beat import beat_schedule
 from config.settings import Settings
+from config.tasks import ALL_TASKS, QueueName
 
-QUEUES = ("transfers", "imports", "notifications")
+QUEUES = tuple(QueueName)
 
-# Each task module has its queue; a finalized invoice never waits behind an expense import.
-ROUTES = {
-    "tasks.customers.*": {"queue": "transfers"},
-    "tasks.projects.*": {"queue": "transfers"},
-    "tasks.invoices.*": {"queue": "transfers"},
-    "tasks.credit_notes.*": {"queue": "transfers"},
-    "tasks.outbox.*": {"queue": "transfers"},
-    "tasks.expenses.*": {"queue": "imports"},
-    "tasks.errors.*": {"queue": "notifications"},
-}
+# Each task has its queue; a finalized invoice never waits behind an expense import.
+ROUTES = {task.name: {"queue": str(task.queue)} for task in ALL_TASKS}
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:

@@ -9,19 +9,10 @@ from celery.signals import worker_process_init
 
 from config.celery import celery_config
 from config.settings import SettingsError, get_settings
+from config.tasks import TASK_MODULES
 from sync_worker.db.session import dispose_engines
 from sync_worker.logging import configure_logging
 from sync_worker.redis_store import reset_redis_clients
-
-TASK_MODULES = [
-    "tasks.outbox",
-    "tasks.customers",
-    "tasks.projects",
-    "tasks.invoices",
-    "tasks.credit_notes",
-    "tasks.expenses",
-    "tasks.errors",
-]
 
 
 def create_app() -> Celery:
@@ -32,7 +23,7 @@ def create_app() -> Celery:
         sys.stderr.write(f"sync-worker: configuration error: {exc}\n")
         raise SystemExit(2) from None
     configure_logging(settings.log_level)
-    celery = Celery("sync_worker", include=TASK_MODULES)
+    celery = Celery("sync_worker", include=list(TASK_MODULES))
     celery.conf.update(celery_config(settings))
     return celery
 

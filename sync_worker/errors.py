@@ -60,7 +60,14 @@ class InvalidMessage(PermanentError):
 
 
 class ExportRefused(PermanentError):
-    """One of the export rules refused the entity before anything was written."""
+    """One of the export rules refused the entity before anything was written.
+
+    `rests_on_lookups`: every reason given rests on what PowerOffice Go said (an account,
+    VAT code or department, the lock date), so asking afresh may change the answer."""
+
+    def __init__(self, message: str, *, rests_on_lookups: bool = False, **kwargs):
+        super().__init__(message, **kwargs)
+        self.rests_on_lookups = rests_on_lookups
 
 
 class ApiRejected(PermanentError):

@@ -9,12 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Literal
 
 from sqlalchemy import select
 
 from config.settings import get_settings
-from sync_worker import outbox
+from sync_worker import kinds, outbox
 from sync_worker.db.models import (
     Attempt,
     EntityState,
@@ -25,11 +24,8 @@ from sync_worker.db.models import (
     utcnow,
 )
 from sync_worker.db.session import session_scope
-from sync_worker.producer import TASK_FOR_TYPE
 from sync_worker.tenants import get_tenant
 from sync_worker.transfers import state as states
-
-Kind = Literal["customer", "project"]  # what Setup > Tools re-transfers
 
 
 @dataclass(frozen=True)
@@ -49,11 +45,15 @@ def parse_numbers(text: str) -> list[str]:
     return [n.strip() for n in text.replace(";", ",").split(",") if n.strip()]
 
 
-def retransfer(tenant_code: str, kind: Kind, numbers: list[str]) -> list[Requested]:
+def retransfer(tenant_code: str, kind: str, numbers: list[str]) -> list[Requested]:
     """Transfer the latest snapshot of each entity again, whatever its state, even unchanged.
 
-    A number never received from Moment is reported by name, and the rest go on.
+    `kind` is one an operator may re-transfer (customers and projects: Setup > Tools). A
+    number never received from Moment is reported by name, and the rest go on.
     """
+    if not kinds.get(kind).retransferable:
+        allowed = ", ".join(kinds.names(retransferable=True))
+        raise ValueError(f"only {allowed} can be transferred again by number, not {kind}")
     results, entry_ids = [], []
     with session_scope() as session:
         tenant = get_tenant(session, tenant_code)
@@ -160,7 +160,7 @@ def _manual_copy(latest: Message) -> Message:
 
 
 def _enqueue(session, message: Message) -> int:
-    return outbox.add(session, TASK_FOR_TYPE[message.type], "transfers", message_id=message.id).id
+    return outbox.add(session, kinds.get(message.kind).task, message_id=message.id).id
 
 
 def entity_states(

@@ -20,6 +20,7 @@ from kombu import Producer
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from config.tasks import TaskName
 from sync_worker.db.models import OutboxEntry, utcnow
 from sync_worker.db.session import session_scope
 
@@ -28,22 +29,25 @@ log = logging.getLogger(__name__)
 RELAY_GRACE = dt.timedelta(seconds=20)  # leave fresh entries to the sender that wrote them
 
 
-def add(session: Session, task_name: str, queue: str, **kwargs: object) -> OutboxEntry:
-    """Store a task to send after commit. `kwargs` are ids only: never payloads or secrets."""
-    entry = OutboxEntry(task_name=task_name, args=kwargs, queue=queue)
+def add(session: Session, task: TaskName, **kwargs: object) -> OutboxEntry:
+    """Store a task to send after commit, for its own queue. `kwargs` are ids only: never
+    payloads or secrets."""
+    entry = OutboxEntry(task_name=task.name, args=kwargs, queue=str(task.queue))
     session.add(entry)
     session.flush()
     return entry
 
 
-def add_many(session: Session, tasks: Sequence[tuple[str, str, dict[str, object]]]) -> list[int]:
-    """Store several (task name, queue, kwargs) in one INSERT; returns their ids in order.
+def add_many(session: Session, tasks: Sequence[tuple[TaskName, dict[str, object]]]) -> list[int]:
+    """Store several (task, kwargs) in one INSERT; returns their ids in order.
 
     One statement instead of one flush per entry: the producer stores hundreds at a time.
     """
     if not tasks:
         return []
-    rows = [{"task_name": name, "queue": queue, "args": kwargs} for name, queue, kwargs in tasks]
+    rows = [
+        {"task_name": task.name, "queue": str(task.queue), "args": kwargs} for task, kwargs in tasks
+    ]
     statement = insert(OutboxEntry).returning(OutboxEntry.id, sort_by_parameter_order=True)
     return list(session.scalars(statement, rows))
 

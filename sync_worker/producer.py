@@ -20,19 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from sync_worker import outbox
+from sync_worker import kinds, outbox
 from sync_worker.db.models import Message, MessageStatus, Tenant, utcnow
 from sync_worker.db.session import session_scope
 from sync_worker.errors import InvalidMessage
 from sync_worker.schemas.entities import Envelope
 from sync_worker.schemas.messages import parse_message
-
-TASK_FOR_TYPE = {
-    "customer.changed": "tasks.customers.transfer_customer",
-    "project.changed": "tasks.projects.transfer_project",
-    "invoice.finalized": "tasks.invoices.transfer_invoice",
-    "credit_note.finalized": "tasks.credit_notes.transfer_credit_note",
-}
 
 
 @dataclass(frozen=True)
@@ -99,7 +92,7 @@ def _store(
     entry_ids = outbox.add_many(
         session,
         [
-            (TASK_FOR_TYPE[row["type"]], "transfers", {"message_id": row["id"]})
+            (kinds.get(row["kind"]).task, {"message_id": row["id"]})
             for row in rows
             if row["id"] in inserted
         ],

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from config.settings import SettingsError, get_settings
 from sync_worker.db.models import Tenant
 from sync_worker.errors import PermanentError
+from sync_worker.expenses.selection import voucher_types
 
 GENERATE_KEY_HINT = (
     'generate one with: python -c "from cryptography.fernet import Fernet; '
@@ -47,9 +48,20 @@ class TenantSettings:
     expense_account_threshold: int | None = None
     expense_lookback_days: int | None = None
     import_interval_minutes: int | None = None
+    # Comma-separated, from the expense-like types; "" means all of them (the default).
+    expense_voucher_types: str | None = None
 
     def __post_init__(self) -> None:
         problems = []
+        if self.expense_voucher_types is not None:
+            try:
+                types = voucher_types(self.expense_voucher_types)
+            except ValueError as exc:
+                problems.append(str(exc))
+            else:
+                # Stored in PowerOffice Go's spelling, whatever the case it was typed in.
+                spelled = "" if not self.expense_voucher_types.strip() else ",".join(types)
+                object.__setattr__(self, "expense_voucher_types", spelled)
         if self.error_emails is not None:
             problems += [
                 f"error e-mail {a!r} is not an e-mail address"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from config.settings import get_settings
+from config.tasks import SEND_ERROR_EMAIL
 from sync_worker.app import app
 from sync_worker.errors import TransientError
 from sync_worker.notifications.error_emails import send_for_attempt
@@ -15,7 +16,7 @@ from sync_worker.retry import max_countdown
 # the database take it, never given up, with every wait below the visibility timeout.
 @app.task(
     bind=True,
-    name="tasks.errors.send_error_email",
+    name=SEND_ERROR_EMAIL.name,
     acks_late=True,
     autoretry_for=(TransientError, OperationalError, InterfaceError),
     retry_backoff=30,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from config.tasks import IMPORT_EXPENSES, SCHEDULE_EXPENSE_IMPORTS
 from sync_worker.app import app
 from sync_worker.expenses.runner import run_import
 from sync_worker.expenses.schedule import enqueue_due_imports
 
 
-@app.task(name="tasks.expenses.schedule_expense_imports", ignore_result=True)
+@app.task(name=SCHEDULE_EXPENSE_IMPORTS.name, ignore_result=True)
 def schedule_expense_imports() -> int:
     """Enqueue the imports due now, each at its tenant's slot (beat, every minute)."""
     return len(enqueue_due_imports(app))
@@ -16,7 +17,7 @@ def schedule_expense_imports() -> int:
 # max_retries=None on the task: the runner decides about retries (a few, with backoff) and
 # records the failure with its error e-mail; Celery's own limit (3 by default, and
 # `retry(max_retries=None)` does not lift it) would end the task without either.
-@app.task(bind=True, name="tasks.expenses.import_expenses", acks_late=True, max_retries=None)
+@app.task(bind=True, name=IMPORT_EXPENSES.name, acks_late=True, max_retries=None)
 def import_expenses(self, tenant_id: int) -> str:
     """Import one tenant's new expenses from PowerOffice Go."""
     outcome = run_import(tenant_id, retries_done=self.request.retries, task_id=self.request.id)

@@ -3,17 +3,18 @@ messages whose task was lost (beat, every 5 minutes)."""
 
 from __future__ import annotations
 
+from config.tasks import RELAY_OUTBOX, REQUEUE_STALLED_MESSAGES
 from sync_worker import operations, outbox
 from sync_worker.app import app
 
 
-@app.task(name="tasks.outbox.relay_outbox", ignore_result=True)
+@app.task(name=RELAY_OUTBOX.name, ignore_result=True)
 def relay_outbox() -> int:
     """Send tasks whose enqueue failed after their transaction committed."""
     return outbox.relay(app)
 
 
-@app.task(name="tasks.outbox.requeue_stalled_messages", ignore_result=True)
+@app.task(name=REQUEUE_STALLED_MESSAGES.name, ignore_result=True)
 def requeue_stalled_messages() -> int:
     """Enqueue again messages whose task was lost (a broker failure, a crash mid-retry)."""
     return operations.requeue_stalled()

@@ -137,6 +137,9 @@ def add_account(sim: Simulator, request: Request, client_key: str) -> Response:
         account_type=body.text("account_type"),
         vat_code=body.text("vat_code"),
         is_active=body.boolean("is_active", True),
+        is_project_required=body.boolean("is_project_required", False),
+        is_department_required=body.boolean("is_department_required", False),
+        is_vat_code_locked=body.boolean("is_vat_code_locked", False),
     )
     return json_response(row, 201)
 
@@ -199,49 +202,84 @@ def add_supplier_voucher(sim: Simulator, request: Request, client_key: str) -> R
     return json_response(_voucher_view(client, voucher), 201)
 
 
+def add_journal(sim: Simulator, request: Request, client_key: str) -> Response:
+    client = _client(sim, client_key)
+    voucher = books.post_journal(client, _journal(_body(request)))
+    return json_response(_voucher_view(client, voucher), 201)
+
+
 def reverse_voucher(sim: Simulator, request: Request, client_key: str, voucher_id: str) -> Response:
+    """Answers the new reversal voucher."""
     client = _client(sim, client_key)
     try:
-        voucher = books.reverse_voucher(client, voucher_id)
+        reversal = books.reverse_voucher(client, voucher_id)
     except LookupError as exc:
         raise AdminError(404, str(exc)) from None
-    return json_response(_voucher_view(client, voucher))
+    return json_response(_voucher_view(client, reversal))
 
 
-def _supplier_voucher(body: Body) -> books.SupplierVoucher:
-    lines = tuple(
+def _lines(body: Body) -> tuple[books.ExpenseLine, ...]:
+    return tuple(
         books.ExpenseLine(
             account_no=line.integer("account_no", required=True),
             net_amount=line.decimal("net_amount", required=True),
             vat_code=line.text("vat_code"),
             project_code=line.text("project_code"),
             description=line.text("description") or "",
+            supplier_no=line.integer("supplier_no"),
         )
         for line in body.items("lines")
     )
+
+
+def _supplier_voucher(body: Body) -> books.SupplierVoucher:
     return books.SupplierVoucher(
         supplier_no=body.integer("supplier_no", required=True),
         voucher_date=_date(body, "voucher_date", required=True),
-        lines=lines,
+        lines=_lines(body),
         posting_date=_date(body, "posting_date"),
+        due_date=_date(body, "due_date"),
         currency_code=(body.text("currency_code") or "NOK").upper(),
         exchange_rate=body.decimal("exchange_rate") or Decimal(1),
         description=body.text("description") or "",
         invoice_no=body.text("invoice_no"),
         voucher_type=body.text("voucher_type") or books.SUPPLIER_VOUCHER_TYPES[0],
-        pdf=_pdf(body.text("pdf_base64")),
-        pdf_filename=body.text("pdf_filename"),
+        documentation=_documentation(body),
         is_reversed=body.boolean("reversed", False),
     )
 
 
-def _pdf(encoded: str | None) -> bytes | None:
-    if encoded is None:
-        return None
+def _journal(body: Body) -> books.Journal:
+    return books.Journal(
+        voucher_type=body.text("voucher_type", required=True),
+        voucher_date=_date(body, "voucher_date", required=True),
+        lines=_lines(body),
+        posting_date=_date(body, "posting_date"),
+        description=body.text("description") or "",
+        documentation=_documentation(body),
+        is_reversed=body.boolean("reversed", False),
+    )
+
+
+def _documentation(body: Body) -> books.Documentation:
+    """`pdf_base64`, or `page_images: [{"jpeg_base64": …}]` in sort order, and `ehf`."""
+    encoded_pdf = body.text("pdf_base64")
+    pages = body.items("page_images")
+    return books.Documentation(
+        pdf=None if encoded_pdf is None else _decoded(encoded_pdf, "pdf_base64"),
+        pdf_filename=body.text("pdf_filename"),
+        page_images=tuple(
+            _decoded(page.text("jpeg_base64", required=True), "jpeg_base64") for page in pages
+        ),
+        ehf=body.boolean("ehf", False),
+    )
+
+
+def _decoded(encoded: str, name: str) -> bytes:
     try:
         return base64.b64decode(encoded, validate=True)
     except binascii.Error:
-        raise AdminError(400, "pdf_base64 is not valid base64") from None
+        raise AdminError(400, f"{name} is not valid base64") from None
 
 
 # --- read-back -------------------------------------------------------------------------
@@ -255,27 +293,34 @@ def _voucher_view(client: ClientState, voucher: Voucher) -> dict[str, Any]:
         "VoucherType": voucher.voucher_type,
         "IsImported": voucher.is_imported,
         "HasPdf": voucher.pdf is not None,
+        "HasImages": bool(voucher.images),
+        "HasEhf": voucher.ehf is not None,
         "Transactions": [row for row in client.transactions if row["VoucherId"] == voucher.id],
     }
 
 
 def _documents(client: ClientState, request: Request) -> list[dict[str, Any]]:
+    """Every file of every voucher's documentation; `kind` is pdf, image or ehf."""
     include_bytes = request.args.get("include_bytes", "").lower() in ("1", "true", "yes")
     rows = []
     for voucher in client.vouchers.values():
-        if voucher.pdf is None:
-            continue
-        row = {
-            "voucher_id": voucher.id,
-            "voucher_no": voucher.voucher_no,
-            "voucher_type": voucher.voucher_type,
-            "filename": voucher.pdf.filename,
-            "size": len(voucher.pdf.content),
-            "sha256": voucher.pdf.sha256,
-        }
-        if include_bytes:
-            row["content_base64"] = base64.b64encode(voucher.pdf.content).decode("ascii")
-        rows.append(row)
+        files = [("pdf", voucher.pdf), *(("image", page) for page in voucher.images)]
+        files.append(("ehf", voucher.ehf))
+        for kind, document in files:
+            if document is None:
+                continue
+            row = {
+                "voucher_id": voucher.id,
+                "voucher_no": voucher.voucher_no,
+                "voucher_type": voucher.voucher_type,
+                "kind": kind,
+                "filename": document.filename,
+                "size": len(document.content),
+                "sha256": document.sha256,
+            }
+            if include_bytes:
+                row["content_base64"] = base64.b64encode(document.content).decode("ascii")
+            rows.append(row)
     return rows
 
 
@@ -368,6 +413,7 @@ _MAP = Map(
         Rule(_CLIENT + "/suppliers", endpoint=add_supplier, methods=["POST"]),
         Rule(_CLIENT + "/lock-date", endpoint=set_lock_date, methods=["PUT"]),
         Rule(_CLIENT + "/supplier-vouchers", endpoint=add_supplier_voucher, methods=["POST"]),
+        Rule(_CLIENT + "/journals", endpoint=add_journal, methods=["POST"]),
         Rule(
             _CLIENT + "/vouchers/<voucher_id>/reverse", endpoint=reverse_voucher, methods=["POST"]
         ),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -30,7 +30,8 @@ def _date(value: dt.date | str | None) -> str | None:
 
 
 def _expense_line(line: Mapping[str, Any]) -> dict[str, Any]:
-    """One supplier voucher line: account_no, net_amount, vat_code, project_code, description."""
+    """One voucher line: account_no, net_amount, vat_code, project_code, description, and
+    on a journal supplier_no."""
     vat_code = line.get("vat_code")
     return {
         "account_no": line["account_no"],
@@ -38,6 +39,22 @@ def _expense_line(line: Mapping[str, Any]) -> dict[str, Any]:
         "vat_code": None if vat_code is None else str(vat_code),
         "project_code": line.get("project_code"),
         "description": line.get("description", ""),
+        "supplier_no": line.get("supplier_no"),
+    }
+
+
+def _base64(content: bytes) -> str:
+    return base64.b64encode(content).decode("ascii")
+
+
+def _documentation(
+    pdf: bytes | None, pdf_filename: str | None, page_images: Sequence[bytes], ehf: bool
+) -> dict[str, Any]:
+    return {
+        "pdf_base64": None if pdf is None else _base64(pdf),
+        "pdf_filename": pdf_filename,
+        "page_images": [{"jpeg_base64": _base64(page)} for page in page_images],
+        "ehf": ehf,
     }
 
 
@@ -113,6 +130,9 @@ class SimulatorAdmin:
         vat_code: str | None = None,
         account_type: str | None = None,
         is_active: bool = True,
+        is_project_required: bool = False,
+        is_department_required: bool = False,
+        is_vat_code_locked: bool = False,
     ) -> dict:
         body = {
             "account_no": account_no,
@@ -120,6 +140,9 @@ class SimulatorAdmin:
             "vat_code": vat_code,
             "account_type": account_type,
             "is_active": is_active,
+            "is_project_required": is_project_required,
+            "is_department_required": is_department_required,
+            "is_vat_code_locked": is_vat_code_locked,
         }
         return self._call("POST", f"/clients/{client_key}/accounts", body)
 
@@ -170,30 +193,65 @@ class SimulatorAdmin:
         exchange_rate: Decimal | str = "1",
         description: str = "",
         invoice_no: str | None = None,
+        due_date: dt.date | str | None = None,
         pdf: bytes | None = None,
         pdf_filename: str | None = None,
+        page_images: Sequence[bytes] = (),
+        ehf: bool = False,
         is_reversed: bool = False,
         voucher_type: str = "IncomingInvoice",
     ) -> dict:
         """A posted supplier voucher; `lines` hold account_no, net_amount, vat_code,
-        project_code, description. Returns it with its account transactions."""
+        project_code, description. Its documentation: a PDF, or scanned pages (JPEGs in
+        sort order, e.g. `books.page_image(n)`), with `ehf` an EHF invoice rendered as
+        those pages. `is_reversed` posts it and reverses it at once. Returns it with its
+        account transactions."""
         body = {
             "supplier_no": supplier_no,
             "voucher_date": _date(voucher_date),
             "posting_date": _date(posting_date),
+            "due_date": _date(due_date),
             "currency_code": currency_code,
             "exchange_rate": Decimal(str(exchange_rate)),
             "description": description,
             "invoice_no": invoice_no,
-            "pdf_base64": None if pdf is None else base64.b64encode(pdf).decode("ascii"),
-            "pdf_filename": pdf_filename,
+            **_documentation(pdf, pdf_filename, page_images, ehf),
             "reversed": is_reversed,
             "voucher_type": voucher_type,
             "lines": [_expense_line(line) for line in lines],
         }
         return self._call("POST", f"/clients/{client_key}/supplier-vouchers", body)
 
+    def add_journal(
+        self,
+        client_key: str,
+        *,
+        voucher_type: str,
+        voucher_date: dt.date | str,
+        lines: Iterable[Mapping[str, Any]],
+        posting_date: dt.date | str | None = None,
+        description: str = "",
+        pdf: bytes | None = None,
+        pdf_filename: str | None = None,
+        page_images: Sequence[bytes] = (),
+        is_reversed: bool = False,
+    ) -> dict:
+        """A posted journal in NOK: ManualJournal, PayrollJournal, Expense, TravelExpense,
+        CashJournal or BankJournal. Lines as for a supplier voucher, plus `supplier_no` on
+        a supplier-ledger line; with their VAT they must sum to zero."""
+        body = {
+            "voucher_type": voucher_type,
+            "voucher_date": _date(voucher_date),
+            "posting_date": _date(posting_date),
+            "description": description,
+            **_documentation(pdf, pdf_filename, page_images, ehf=False),
+            "reversed": is_reversed,
+            "lines": [_expense_line(line) for line in lines],
+        }
+        return self._call("POST", f"/clients/{client_key}/journals", body)
+
     def reverse_voucher(self, client_key: str, voucher_id: str) -> dict:
+        """Reverse a voucher as a person does in PowerOffice Go; the reversal voucher back."""
         return self._call("POST", f"/clients/{client_key}/vouchers/{voucher_id}/reverse")
 
     # --- read-back ---
@@ -220,14 +278,16 @@ class SimulatorAdmin:
         return self._collection(client_key, "suppliers")
 
     def vouchers(self, client_key: str) -> list[dict]:
-        """Every voucher with its lines, `HasPdf` and account transactions."""
+        """Every voucher with its lines, `HasPdf`/`HasImages`/`HasEhf` and account
+        transactions."""
         return self._collection(client_key, "vouchers")
 
     def transactions(self, client_key: str) -> list[dict]:
         return self._collection(client_key, "transactions")
 
     def documents(self, client_key: str, *, include_bytes: bool = False) -> list[dict]:
-        """Every voucher PDF: size and sha256, and `content` (bytes) when asked for."""
+        """Every file of every voucher's documentation (`kind`: pdf, image or ehf): size
+        and sha256, and `content` (bytes) when asked for."""
         params = {"include_bytes": "true"} if include_bytes else None
         rows = self._call("GET", f"/clients/{client_key}/documents", params=params)
         for row in rows:

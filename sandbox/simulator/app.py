@@ -3,8 +3,9 @@ the admin API under `/_admin`.
 
 An API request passes, in order: arrival (statistics), injected latency, routing, the
 gateway (subscription key, injected 429 burst, rate limit, injected 5xx), the bearer
-token, and the handler, which runs holding the store's lock. A 2xx write can then have its
-response "lost": the connection is closed with nothing sent.
+token, the published v2 OpenAPI (a request it refuses is answered 400 here, whatever
+the handler would do), and the handler, which runs holding the store's lock. A 2xx write
+can then have its response "lost": the connection is closed with nothing sent.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from sandbox.openapi import validate_request
 from sandbox.simulator import admin
 from sandbox.simulator.auth import (
     DEFAULT_APPLICATION_KEY,
@@ -37,7 +39,7 @@ from sandbox.simulator.ratelimit import (
     too_many_requests,
 )
 from sandbox.simulator.resources import ROUTES
-from sandbox.simulator.responses import ApiError, problem
+from sandbox.simulator.responses import ApiError, problem, spec_refusal
 from sandbox.simulator.routing import API_PREFIX, Context, Route, RouteTable, api_relative
 from sandbox.simulator.stats import CONNECTION_CLOSED, RequestStats
 from sandbox.simulator.store import ClientState, Store
@@ -135,6 +137,7 @@ class Simulator:
                 client = self._client(request)
                 if client is None:
                     return unauthorized()
+                _check_against_spec(request)
                 return route.handler(Context(request, client), **args)
         except ApiError as error:
             return problem(error)
@@ -155,6 +158,19 @@ class Simulator:
             client_exists=lambda client_key: self.store.client(client_key) is not None,
             tokens=self.tokens,
         )
+
+
+def _check_against_spec(request: Request) -> None:
+    """Raise the 400 of a request the published v2 OpenAPI refuses (the token endpoint and
+    the admin API never come here)."""
+    # The path as the client cased it ("/Demo/v2/Customers/12" → "/Customers/12").
+    path = request.path[len(request.path) - len(api_relative(request.path)) :]
+    query = {name: request.args.getlist(name) for name in request.args}
+    # get_data caches the body, so a handler still reads the multipart files from it.
+    body = request.get_data()
+    problems = validate_request(request.method, path, query, body, request.content_type)
+    if problems:
+        raise spec_refusal(path, problems)
 
 
 def _drop_connection(environ: dict[str, Any]) -> None:

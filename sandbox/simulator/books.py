@@ -1,27 +1,61 @@
-"""The client's books as set up from outside the API: reference data and supplier vouchers.
+"""The client's books as set up from outside the API: reference data, and the vouchers a
+person books in PowerOffice Go (supplier invoices, journals, reversals).
 
-The admin API and `seed.py` both go through these functions. Supplier vouchers stand for
-invoices a person booked in PowerOffice Go: each becomes account transactions, one per
-expense line (net amount and its VAT), one on the input-VAT account, and the credit on
-the supplier ledger, so the voucher balances.
+The admin API and `seed.py` both go through these functions. Vouchers are posted the way
+a ledger holds them, which is what a reader of `GET /AccountTransactions` meets:
+
+- a supplier invoice: one row per cost line (net, its VAT beside it, the line's project,
+  no supplier), one on the input-VAT account, and ONE on the supplier sub-ledger (2400)
+  that carries `SupplierAccountNo` and no project, so the voucher balances;
+- a journal (manual, payroll, expense, cash, bank): its lines as given, input VAT added,
+  refused unless it balances;
+- a reversal: the original and its rows marked `IsReversed`, and a new `ReversalVoucher`
+  with the opposite rows. The spec describes `IsReversed` as "the voucher this transaction
+  belongs to has been reversed by a reversal voucher", so the reversal's own rows are not
+  marked: they are told apart by their voucher type.
+
+Documentation is kept per voucher as PowerOffice Go keeps it: a PDF, scanned pages (JPEG
+images only), or an EHF invoice with its pages rendered as images and no PDF.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import uuid
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sandbox.simulator.store import ClientState, Document, Voucher, find
+from PIL import Image
+
+from sandbox.simulator.store import (
+    ClientState,
+    Document,
+    Voucher,
+    find,
+    ledger_row,
+    now_text,
+    transaction_row,
+)
 
 ACCOUNT_TYPES = ("Asset", "Liability", "Equity", "Income", "Expense")
 SUPPLIER_VOUCHER_TYPES = ("IncomingInvoice", "IncomingCreditNote")
+JOURNAL_VOUCHER_TYPES = (
+    "ManualJournal",
+    "PayrollJournal",
+    "Expense",
+    "TravelExpense",
+    "CashJournal",
+    "BankJournal",
+)
+REVERSAL_VOUCHER_TYPE = "ReversalVoucher"
 SUPPLIER_LEDGER_ACCOUNT_NO = 2400  # Leverandørgjeld
 INPUT_VAT_ACCOUNT_NO = 2710  # Inngående merverdiavgift
 PDF_MAGIC = b"%PDF-"
+JPEG_MAGIC = b"\xff\xd8\xff"
 _ORE = Decimal("0.01")
+_ZERO = Decimal("0.00")
 
 
 class SetupError(ValueError):
@@ -48,6 +82,9 @@ def add_account(
     account_type: str | None = None,
     vat_code: str | None = None,
     is_active: bool = True,
+    is_project_required: bool = False,
+    is_department_required: bool = False,
+    is_vat_code_locked: bool = False,
 ) -> dict:
     if find(client.accounts, "AccountNo", account_no):
         raise SetupError(f"account {account_no} already exists")
@@ -63,6 +100,9 @@ def add_account(
         "IsActive": is_active,
         "VatCode": vat_code,
         "VatCodeId": vat["Id"] if vat else None,
+        "IsProjectRequired": is_project_required,
+        "IsDepartmentRequired": is_department_required,
+        "IsVatCodeLocked": is_vat_code_locked,
     }
     client.accounts[row["Id"]] = row
     return row
@@ -126,13 +166,29 @@ def set_lock_date(client: ClientState, lock_date: dt.date | None) -> None:
 
 @dataclass(frozen=True)
 class ExpenseLine:
-    """One line of a supplier voucher: a net amount on an expense account."""
+    """One line as a person books it: a net amount on an account, VAT by its code.
+
+    `supplier_no` is for journals only (a line on the supplier ledger, say a bank journal
+    paying a supplier); a supplier invoice's supplier is the voucher's.
+    """
 
     account_no: int
     net_amount: Decimal
     vat_code: str | None = None
     project_code: str | None = None
     description: str = ""
+    supplier_no: int | None = None
+
+
+@dataclass(frozen=True)
+class Documentation:
+    """What is attached to a voucher: a PDF, scanned pages, or an EHF invoice (`ehf`),
+    whose pages PowerOffice Go renders as images; the pages are JPEGs in sort order."""
+
+    pdf: bytes | None = None
+    pdf_filename: str | None = None
+    page_images: tuple[bytes, ...] = ()
+    ehf: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,14 +199,35 @@ class SupplierVoucher:
     voucher_date: dt.date
     lines: tuple[ExpenseLine, ...]
     posting_date: dt.date | None = None
+    due_date: dt.date | None = None
     currency_code: str = "NOK"
     exchange_rate: Decimal = Decimal(1)
     description: str = ""
     invoice_no: str | None = None
     voucher_type: str = "IncomingInvoice"
-    pdf: bytes | None = None
-    pdf_filename: str | None = None
+    documentation: Documentation = Documentation()
+    is_reversed: bool = False  # posted, then reversed at once
+
+
+@dataclass(frozen=True)
+class Journal:
+    """A journal voucher in NOK (manual, payroll, expense, cash or bank journal)."""
+
+    voucher_type: str
+    voucher_date: dt.date
+    lines: tuple[ExpenseLine, ...]
+    posting_date: dt.date | None = None
+    description: str = ""
+    documentation: Documentation = Documentation()
     is_reversed: bool = False
+
+
+def page_image(number: int) -> bytes:
+    """A tiny scanned page (JPEG) whose width, 40 + `number` pixels, tells pages apart."""
+    shade = 255 - (number * 37) % 200
+    buffer = io.BytesIO()
+    Image.new("RGB", (40 + number, 56), (shade, shade, 255)).save(buffer, "JPEG", dpi=(72, 72))
+    return buffer.getvalue()
 
 
 def post_supplier_voucher(client: ClientState, spec: SupplierVoucher) -> Voucher:
@@ -158,47 +235,158 @@ def post_supplier_voucher(client: ClientState, spec: SupplierVoucher) -> Voucher
     supplier = find(client.suppliers, "Number", spec.supplier_no)
     if supplier is None:
         raise SetupError(f"supplier {spec.supplier_no} does not exist")
-    _check_voucher(client, spec)
-    rates = [_vat_rate(client, line.vat_code) for line in spec.lines]
-    voucher = Voucher(
-        id=str(uuid.uuid4()),
-        voucher_no=client.next_voucher_no(),
-        voucher_type=spec.voucher_type,
-        dto=_supplier_voucher_dto(spec),
-        is_imported=False,
-        pdf=_document(spec),
-    )
-    client.vouchers[voucher.id] = voucher
-    client.transactions.extend(_transactions(client, voucher, spec, supplier, rates))
-    return voucher
-
-
-def reverse_voucher(client: ClientState, voucher_id: str) -> Voucher:
-    """Mark a voucher and its transactions reversed, as a person reversing it in Go would."""
-    voucher = client.vouchers.get(voucher_id.lower())
-    if voucher is None:
-        raise LookupError(f"voucher {voucher_id} does not exist")
-    voucher.dto["IsReversed"] = True
-    for row in client.transactions:
-        if row["VoucherId"] == voucher.id:
-            row["IsReversed"] = True
-    return voucher
-
-
-def _check_voucher(client: ClientState, spec: SupplierVoucher) -> None:
-    if not spec.lines:
-        raise SetupError("a supplier voucher needs at least one line")
     if spec.voucher_type not in SUPPLIER_VOUCHER_TYPES:
         raise SetupError(f"voucher type must be one of {', '.join(SUPPLIER_VOUCHER_TYPES)}")
     if spec.exchange_rate <= 0:
         raise SetupError("exchange rate must be positive")
-    if spec.pdf is not None and not spec.pdf.startswith(PDF_MAGIC):
-        raise SetupError("the documentation must be a PDF")
-    for line in spec.lines:
+    if any(line.supplier_no is not None for line in spec.lines):
+        raise SetupError("a supplier invoice's supplier is the voucher's, not a line's")
+    _check_lines(client, spec.lines)
+    _check_documentation(spec.documentation)
+    posting_date = spec.posting_date or spec.voucher_date
+    voucher = _new_voucher(
+        client,
+        spec.voucher_type,
+        {
+            "SupplierNo": spec.supplier_no,
+            "SupplierId": supplier["Id"],
+            "InvoiceNo": spec.invoice_no,
+            "VoucherDate": spec.voucher_date.isoformat(),
+            "PostingDate": posting_date.isoformat(),
+            "DueDate": (spec.due_date or spec.voucher_date).isoformat(),
+            "CurrencyCode": spec.currency_code,
+            "CurrencyExchangeRate": spec.exchange_rate,
+            "Description": spec.description,
+            "Lines": [_line_view(line) for line in spec.lines],
+        },
+        spec.documentation,
+    )
+    costs = _cost_rows(client, voucher, spec.lines, spec.exchange_rate)
+    vat = _vat_rows(client, voucher, spec.lines, costs)
+    credit = _supplier_row(voucher, costs + vat, supplier)
+    voucher.dto.update(_totals(costs, credit))
+    _book(client, voucher, [*costs, *vat, credit])
+    if spec.is_reversed:
+        reverse_voucher(client, voucher.id)
+    return voucher
+
+
+def post_journal(client: ClientState, spec: Journal) -> Voucher:
+    """Store a journal voucher; refused unless its lines and their VAT balance to zero."""
+    if spec.voucher_type not in JOURNAL_VOUCHER_TYPES:
+        raise SetupError(f"journal type must be one of {', '.join(JOURNAL_VOUCHER_TYPES)}")
+    _check_lines(client, spec.lines)
+    _check_documentation(spec.documentation)
+    suppliers = {line.supplier_no: _supplier(client, line.supplier_no) for line in spec.lines}
+    imbalance = sum(
+        (
+            _ore(line.net_amount) + _ore(line.net_amount * _vat_rate(client, line.vat_code))
+            for line in spec.lines
+        ),
+        Decimal(0),
+    )
+    if imbalance:
+        raise SetupError(
+            f"the journal does not balance: its lines and their VAT sum to {imbalance}"
+        )
+    posting_date = spec.posting_date or spec.voucher_date
+    voucher = _new_voucher(
+        client,
+        spec.voucher_type,
+        {
+            "VoucherDate": spec.voucher_date.isoformat(),
+            "PostingDate": posting_date.isoformat(),
+            "CurrencyCode": "NOK",
+            "Description": spec.description,
+            "Lines": [_line_view(line) for line in spec.lines],
+        },
+        spec.documentation,
+    )
+    rows = _cost_rows(client, voucher, spec.lines, Decimal(1), suppliers)
+    _book(client, voucher, rows + _vat_rows(client, voucher, spec.lines, rows))
+    if spec.is_reversed:
+        reverse_voucher(client, voucher.id)
+    return voucher
+
+
+def reverse_voucher(client: ClientState, voucher_id: str) -> Voucher:
+    """Reverse a voucher as a person does in PowerOffice Go; the new reversal voucher back.
+
+    The original and its rows are marked reversed; the reversal voucher, dated as the
+    original, holds the opposite rows and names the original (`ReversedVoucherId`).
+    """
+    original = client.vouchers.get(voucher_id.lower())
+    if original is None:
+        raise LookupError(f"voucher {voucher_id} does not exist")
+    if original.is_reversed or original.voucher_type == REVERSAL_VOUCHER_TYPE:
+        raise SetupError(f"voucher {original.voucher_no} is already reversed or a reversal")
+    reversal = _new_voucher(
+        client,
+        REVERSAL_VOUCHER_TYPE,
+        {
+            "VoucherDate": original.voucher_date,
+            "PostingDate": original.dto.get("PostingDate", original.voucher_date),
+            "Description": f"Reversering av bilag {original.voucher_no}",
+            "ReversedVoucherId": original.id,
+            "ReversedVoucherNo": original.voucher_no,
+        },
+        Documentation(),
+    )
+    client.vouchers[reversal.id] = reversal
+    original.dto["IsReversed"] = True
+    rows = [row for row in client.transactions if row["VoucherId"] == original.id]
+    for row in rows:
+        row["IsReversed"] = True
+    client.transactions.extend(_opposite(client, reversal, row) for row in rows)
+    return reversal
+
+
+def _new_voucher(
+    client: ClientState, voucher_type: str, dto: dict[str, Any], documentation: Documentation
+) -> Voucher:
+    voucher = Voucher(
+        id=str(uuid.uuid4()),
+        voucher_no=client.next_voucher_no(),
+        voucher_type=voucher_type,
+        dto={**dto, "IsReversed": False, "CreatedDateTimeOffset": now_text()},
+        is_imported=False,
+    )
+    _attach(voucher, documentation)
+    return voucher
+
+
+def _book(client: ClientState, voucher: Voucher, rows: list[dict[str, Any]]) -> None:
+    client.vouchers[voucher.id] = voucher
+    client.transactions.extend(transaction_row(Id=client.next_id(), **row) for row in rows)
+
+
+def _check_lines(client: ClientState, lines: tuple[ExpenseLine, ...]) -> None:
+    if not lines:
+        raise SetupError("a voucher needs at least one line")
+    for line in lines:
         if find(client.accounts, "AccountNo", line.account_no) is None:
             raise SetupError(f"account {line.account_no} does not exist")
         if line.project_code and find(client.projects, "Code", line.project_code) is None:
             raise SetupError(f"project {line.project_code} does not exist")
+        _vat_code(client, line.vat_code)
+
+
+def _check_documentation(documentation: Documentation) -> None:
+    if documentation.pdf is not None and not documentation.pdf.startswith(PDF_MAGIC):
+        raise SetupError("the documentation must be a PDF")
+    if any(not page.startswith(JPEG_MAGIC) for page in documentation.page_images):
+        raise SetupError("page images must be JPEG")
+    if documentation.ehf and (documentation.pdf is not None or not documentation.page_images):
+        raise SetupError("an EHF voucher has its pages as images and no PDF")
+
+
+def _supplier(client: ClientState, number: int | None) -> dict | None:
+    if number is None:
+        return None
+    supplier = find(client.suppliers, "Number", number)
+    if supplier is None:
+        raise SetupError(f"supplier {number} does not exist")
+    return supplier
 
 
 def _vat_code(client: ClientState, code: str | None) -> dict | None:
@@ -215,96 +403,143 @@ def _vat_rate(client: ClientState, code: str | None) -> Decimal:
     return row["Rate"] if row else Decimal(0)
 
 
-def _document(spec: SupplierVoucher) -> Document | None:
-    if spec.pdf is None:
-        return None
-    return Document(spec.pdf_filename or f"{spec.invoice_no or 'bilag'}.pdf", spec.pdf)
-
-
-def _supplier_voucher_dto(spec: SupplierVoucher) -> dict[str, Any]:
-    return {
-        "SupplierNo": spec.supplier_no,
-        "InvoiceNo": spec.invoice_no,
-        "VoucherDate": spec.voucher_date.isoformat(),
-        "PostingDate": (spec.posting_date or spec.voucher_date).isoformat(),
-        "CurrencyCode": spec.currency_code,
-        "CurrencyExchangeRate": spec.exchange_rate,
-        "Description": spec.description,
-        "IsReversed": spec.is_reversed,
-        "Lines": [
-            {
-                "AccountNo": line.account_no,
-                "NetAmount": line.net_amount,
-                "VatCode": line.vat_code,
-                "ProjectCode": line.project_code,
-                "Description": line.description,
-            }
-            for line in spec.lines
-        ],
-    }
-
-
 def _ore(amount: Decimal) -> Decimal:
     return amount.quantize(_ORE, rounding=ROUND_HALF_UP)
 
 
-def _transactions(
-    client: ClientState,
-    voucher: Voucher,
-    spec: SupplierVoucher,
-    supplier: dict,
-    rates: list[Decimal],
-) -> list[dict]:
-    """Expense lines (net, with their VAT in NOK), then input VAT, then the supplier credit."""
-    common = {
+def _attach(voucher: Voucher, documentation: Documentation) -> None:
+    number = voucher.voucher_no
+    if documentation.pdf is not None:
+        voucher.pdf = Document(
+            documentation.pdf_filename or f"bilag-{number}.pdf", documentation.pdf
+        )
+    # The page's sort order is in its file name, 0 being the main page.
+    voucher.images = tuple(
+        Document(f"{number}_{order}.jpg", page)
+        for order, page in enumerate(documentation.page_images)
+    )
+    if documentation.ehf:
+        voucher.ehf = Document(f"{number}.xml", _ehf_invoice(voucher))
+
+
+def _ehf_invoice(voucher: Voucher) -> bytes:
+    """A token EHF (UBL) invoice: only that there is one matters to a reader of the API."""
+    invoice_no = voucher.dto.get("InvoiceNo") or voucher.voucher_no
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" '
+        'xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">'
+        f"<cbc:ID>{invoice_no}</cbc:ID>"
+        f"<cbc:IssueDate>{voucher.voucher_date}</cbc:IssueDate></Invoice>\n"
+    ).encode()
+
+
+def _line_view(line: ExpenseLine) -> dict[str, Any]:
+    return {
+        "AccountNo": line.account_no,
+        "NetAmount": line.net_amount,
+        "VatCode": line.vat_code,
+        "ProjectCode": line.project_code,
+        "SupplierNo": line.supplier_no,
+        "Description": line.description,
+    }
+
+
+def _common(voucher: Voucher) -> dict[str, Any]:
+    dto = voucher.dto
+    return {
         "VoucherId": voucher.id,
         "VoucherNo": voucher.voucher_no,
         "VoucherDate": voucher.voucher_date,
-        "PostingDate": voucher.dto["PostingDate"],
+        "PostingDate": dto["PostingDate"],
         "VoucherType": voucher.voucher_type,
-        "VoucherDescription": spec.description,
-        "CurrencyCode": spec.currency_code,
-        "SupplierAccountNo": spec.supplier_no,
-        "IsReversed": spec.is_reversed,
+        "VoucherDescription": dto["Description"],
+        "CurrencyCode": dto["CurrencyCode"],
+        "IsReversed": False,
+        "CustomerAccountNo": None,
+        "DepartmentCode": None,
     }
-    rows: list[dict] = []
-    vat_currency = Decimal(0)
-    for line, rate in zip(spec.lines, rates, strict=True):
-        line_vat = line.net_amount * rate
-        vat_currency += _ore(line_vat)
+
+
+def _cost_rows(
+    client: ClientState,
+    voucher: Voucher,
+    lines: tuple[ExpenseLine, ...],
+    exchange_rate: Decimal,
+    suppliers: dict[int | None, dict | None] | None = None,
+) -> list[dict[str, Any]]:
+    """The lines as booked: net in NOK, their VAT beside them, each with its project."""
+    rows = []
+    for line in lines:
+        supplier = (suppliers or {}).get(line.supplier_no)
+        vat = line.net_amount * _vat_rate(client, line.vat_code)
         rows.append(
             {
-                **common,
+                **_common(voucher),
+                "SupplierAccountNo": supplier["Number"] if supplier else None,
+                "ContactId": supplier["Id"] if supplier else None,
                 "AccountNo": line.account_no,
-                "Amount": _ore(line.net_amount * spec.exchange_rate),
+                "Amount": _ore(line.net_amount * exchange_rate),
                 "CurrencyAmount": line.net_amount,
-                "VatAmount": _ore(line_vat * spec.exchange_rate),
+                "VatAmount": _ore(vat * exchange_rate),
                 "VatCode": line.vat_code,
                 "Description": line.description,
                 "ProjectCode": line.project_code,
             }
         )
-    vat = sum((row["VatAmount"] for row in rows), Decimal(0))
-    if vat:
-        rows.append(_ledger_row(common, INPUT_VAT_ACCOUNT_NO, vat, vat_currency, "Inngående mva"))
-    gross = sum((row["Amount"] for row in rows), Decimal(0))
-    gross_currency = sum((row["CurrencyAmount"] for row in rows), Decimal(0))
-    rows.append(
-        _ledger_row(common, SUPPLIER_LEDGER_ACCOUNT_NO, -gross, -gross_currency, supplier["Name"])
+    return rows
+
+
+def _vat_rows(
+    client: ClientState,
+    voucher: Voucher,
+    lines: tuple[ExpenseLine, ...],
+    cost_rows: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """The input VAT of all lines on one row, or none when there is no VAT."""
+    vat = sum((row["VatAmount"] for row in cost_rows), Decimal(0))
+    if not vat:
+        return []
+    vat_currency = sum(
+        (_ore(line.net_amount * _vat_rate(client, line.vat_code)) for line in lines), Decimal(0)
     )
-    return [{"Id": client.next_id(), **row} for row in rows]
+    return [ledger_row(_common(voucher), INPUT_VAT_ACCOUNT_NO, vat, vat_currency, "Inngående mva")]
 
 
-def _ledger_row(
-    common: dict, account_no: int, amount: Decimal, currency_amount: Decimal, description: str
-) -> dict:
+def _supplier_row(voucher: Voucher, rows: list[dict[str, Any]], supplier: dict) -> dict[str, Any]:
+    """The supplier sub-ledger: the gross credited, the supplier named, no project."""
+    row = ledger_row(
+        _common(voucher),
+        SUPPLIER_LEDGER_ACCOUNT_NO,
+        -sum((row["Amount"] for row in rows), Decimal(0)),
+        -sum((row["CurrencyAmount"] for row in rows), Decimal(0)),
+        supplier["Name"],
+    )
+    return {**row, "SupplierAccountNo": supplier["Number"], "ContactId": supplier["Id"]}
+
+
+def _totals(costs: list[dict[str, Any]], credit: dict[str, Any]) -> dict[str, Decimal]:
+    """A supplier invoice's totals as `GET /IncomingInvoices` shows them."""
     return {
-        **common,
-        "AccountNo": account_no,
-        "Amount": amount,
-        "CurrencyAmount": currency_amount,
-        "VatAmount": Decimal("0.00"),
-        "VatCode": None,
-        "Description": description,
-        "ProjectCode": None,
+        "TotalAmount": -credit["CurrencyAmount"],
+        "TotalPostedAmount": -credit["Amount"],
+        "NetAmount": sum((row["CurrencyAmount"] for row in costs), Decimal(0)),
+        "NetPostedAmount": sum((row["Amount"] for row in costs), Decimal(0)),
+    }
+
+
+def _opposite(client: ClientState, reversal: Voucher, row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **row,
+        "Id": client.next_id(),
+        "VoucherId": reversal.id,
+        "VoucherNo": reversal.voucher_no,
+        "VoucherType": reversal.voucher_type,
+        "VoucherDescription": reversal.dto["Description"],
+        "IsReversed": False,
+        "ReversedVoucherId": reversal.dto["ReversedVoucherId"],
+        "ReversedVoucherNo": reversal.dto["ReversedVoucherNo"],
+        "Amount": -row["Amount"],
+        "CurrencyAmount": -row["CurrencyAmount"],
+        "VatAmount": -row["VatAmount"],
     }

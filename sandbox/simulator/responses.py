@@ -47,6 +47,20 @@ def validation_error(entity: str, detail: str) -> ApiError:
     return ApiError(400, f"{entity} validation error(s)", detail)
 
 
+def spec_refusal(path: str, problems: list[str]) -> ApiError:
+    """The answer to a request PowerOffice Go's published OpenAPI refuses (sandbox/openapi):
+    415 for a content type the operation does not take, 400 for the rest — a parameter
+    problem in the wording of a bad resourceParameter, anything else as a validation error
+    of the entity the path names ("/Customers/12" → "Customer")."""
+    detail = "; ".join(problems)
+    if any(problem.startswith("content type") for problem in problems):
+        return ApiError(415, "Unsupported Media Type", detail)
+    if all(problem.startswith(("query", "path")) for problem in problems):
+        return bad_parameter(detail)
+    entity = path.strip("/").split("/", 1)[0].removesuffix("s") or "Request"
+    return validation_error(entity, detail)
+
+
 def not_found(detail: str) -> ApiError:
     return ApiError(404, "Object(s) not found", detail)
 

@@ -16,12 +16,43 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 # Ids look like PowerOffice Go's (large int64), and are unique across clients so that an
 # id used with the wrong client key is "not found" instead of silently someone else's row.
 FIRST_ID = 1_000_001
 FIRST_VOUCHER_NO = 10_001
+
+# The keys of every account-transaction row (the part of AccountTransactionDto the
+# simulator fills), whichever voucher it comes from, so that a reader meets one shape.
+TRANSACTION_KEYS = (
+    "Id",
+    "VoucherId",
+    "VoucherNo",
+    "VoucherDate",
+    "PostingDate",
+    "VoucherType",
+    "VoucherDescription",
+    "CurrencyCode",
+    "SupplierAccountNo",
+    "CustomerAccountNo",
+    "ContactId",
+    "IsReversed",
+    "AccountNo",
+    "Amount",
+    "CurrencyAmount",
+    "VatAmount",
+    "VatCode",
+    "Description",
+    "ProjectCode",
+    "DepartmentCode",
+    "ExternalImportReference",
+    "ReversedVoucherId",
+    "ReversedVoucherNo",
+)
+# Set only where they apply: a voucher posted through the API, a reversal voucher.
+_OPTIONAL_TRANSACTION_KEYS = ("ExternalImportReference", "ReversedVoucherId", "ReversedVoucherNo")
 
 
 def now_text() -> str:
@@ -31,7 +62,7 @@ def now_text() -> str:
 
 @dataclass
 class Document:
-    """A voucher's PDF documentation."""
+    """One file of a voucher's documentation: a PDF, a page image or an EHF document."""
 
     filename: str
     content: bytes
@@ -39,6 +70,14 @@ class Document:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.content).hexdigest()
+
+
+@dataclass(frozen=True)
+class LineAmounts:
+    """What PowerOffice Go derives from a gross voucher line, in the voucher's currency."""
+
+    net: Decimal
+    vat: Decimal
 
 
 @dataclass
@@ -52,6 +91,10 @@ class Voucher:
     dto: dict[str, Any]
     is_imported: bool  # posted through the API (PowerOffice Go's "imported" flag)
     pdf: Document | None = None
+    line_amounts: tuple[LineAmounts, ...] = ()  # outgoing vouchers: one per gross line
+    # Scanned or EHF vouchers: JPEG pages in sort order, and the EHF document itself.
+    images: tuple[Document, ...] = ()
+    ehf: Document | None = None
 
     @property
     def voucher_date(self) -> str:
@@ -79,6 +122,10 @@ class ClientState:
     vouchers: dict[str, Voucher] = field(default_factory=dict)
     transactions: list[dict] = field(default_factory=list)
     lock_date: str | None = None
+    # PowerOffice Go's default sub-ledger series: customers 10000–19999, suppliers 20000–29999.
+    number_series: dict[str, tuple[int, int]] = field(
+        default_factory=lambda: {"Customer": (10000, 19999), "Supplier": (20000, 29999)}
+    )
     _voucher_nos: Iterator[int] = field(
         default_factory=lambda: itertools.count(FIRST_VOUCHER_NO), repr=False
     )
@@ -106,6 +153,41 @@ class ClientState:
                 "transactions": len(self.transactions),
             },
         }
+
+
+def transaction_row(**fields: Any) -> dict[str, Any]:
+    """An account-transaction row with exactly `TRANSACTION_KEYS`, in that order."""
+    fields = dict.fromkeys(_OPTIONAL_TRANSACTION_KEYS) | fields
+    if set(fields) != set(TRANSACTION_KEYS):
+        wrong = sorted(set(fields).symmetric_difference(TRANSACTION_KEYS))
+        raise ValueError(f"a transaction row has exactly TRANSACTION_KEYS; check {wrong}")
+    return {key: fields[key] for key in TRANSACTION_KEYS}
+
+
+def ledger_row(
+    common: dict[str, Any],
+    account_no: int,
+    amount: Decimal,
+    currency_amount: Decimal,
+    description: str,
+) -> dict[str, Any]:
+    """A balance-sheet row (VAT, a customer's or a supplier's ledger) of a voucher whose
+    shared fields are `common`: no VAT code, project or department, so a project's report
+    never shows it."""
+    return {
+        "SupplierAccountNo": None,
+        "CustomerAccountNo": None,
+        "ContactId": None,
+        **common,
+        "AccountNo": account_no,
+        "Amount": amount,
+        "CurrencyAmount": currency_amount,
+        "VatAmount": Decimal("0.00"),
+        "VatCode": None,
+        "Description": description,
+        "ProjectCode": None,
+        "DepartmentCode": None,
+    }
 
 
 def find(rows: dict[int, dict], key: str, value: Any) -> dict | None:

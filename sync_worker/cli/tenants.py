@@ -13,6 +13,7 @@ import click
 
 from sync_worker.db.models import Tenant
 from sync_worker.db.session import session_scope
+from sync_worker.expenses.selection import EXPENSE_VOUCHER_TYPES, voucher_types
 from sync_worker.tenants import (
     DELIVERY_TYPES,
     TenantSettings,
@@ -68,6 +69,15 @@ def _settings_options(command):
             "import_interval_minutes",
             type=int,
             help="Minutes between expense imports [default: 15].",
+        ),
+        click.option(
+            "--expense-voucher-types",
+            "expense_voucher_types",
+            metavar="TYPE,...",
+            help=(
+                "Import expenses only from these voucher types, comma-separated; "
+                f"'' for all [default: {','.join(EXPENSE_VOUCHER_TYPES)}]."
+            ),
         ),
     ]
     for option in reversed(options):
@@ -154,7 +164,12 @@ def list_(as_json: bool) -> None:
             f"billable:{'yes' if row['expenses_billable_default'] else 'no'} "
             f">{row['expense_account_threshold']} {row['expense_lookback_days']}d "
             f"every {row['import_interval_minutes']}min  delivery:{row['invoice_delivery_type']}"
+            f"  types:{_types_label(row['expense_voucher_types'])}"
         )
+
+
+def _types_label(types: list[str]) -> str:
+    return "all" if tuple(types) == EXPENSE_VOUCHER_TYPES else ",".join(types)
 
 
 def _describe(tenant: Tenant) -> dict:
@@ -169,4 +184,5 @@ def _describe(tenant: Tenant) -> dict:
         "expense_account_threshold": tenant.expense_account_threshold,
         "expense_lookback_days": tenant.expense_lookback_days,
         "import_interval_minutes": tenant.import_interval_minutes,
+        "expense_voucher_types": list(voucher_types(tenant.expense_voucher_types)),
     }

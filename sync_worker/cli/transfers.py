@@ -7,11 +7,12 @@ import sys
 
 import click
 
-from sync_worker import operations
+from sync_worker import kinds, operations
 from sync_worker.norway import OSLO
 from sync_worker.producer import PublishResult, publish_many
 
-KINDS = {"customers": "customer", "projects": "project"}
+# Operators name them in the plural: `sync-worker transfer customers 10001,10002`.
+RETRANSFERABLE = {f"{name}s": name for name in kinds.names(retransferable=True)}
 
 
 @click.command()
@@ -60,13 +61,13 @@ def _read_documents(text: str) -> tuple[list, dict[int, str]]:
 
 
 @click.command()
-@click.argument("kind", type=click.Choice(sorted(KINDS)))
+@click.argument("kind", type=click.Choice(sorted(RETRANSFERABLE)))
 @click.argument("numbers")
 @click.option("--tenant", required=True, help="Moment company code.")
 def transfer(kind: str, numbers: str, tenant: str) -> None:
     """Re-transfer customers or projects by comma-separated NUMBERS, whatever their state,
     even when unchanged (Moment's Setup > Tools)."""
-    results = operations.retransfer(tenant, KINDS[kind], operations.parse_numbers(numbers))
+    results = operations.retransfer(tenant, RETRANSFERABLE[kind], operations.parse_numbers(numbers))
     for result in results:
         click.echo(str(result))
     if not all(r.queued for r in results):
@@ -86,7 +87,7 @@ def retry(ids: tuple[int, ...]) -> None:
 
 @click.command()
 @click.option("--tenant", required=True, help="Moment company code.")
-@click.option("--kind", type=click.Choice(["customer", "project", "invoice", "credit_note"]))
+@click.option("--kind", type=click.Choice(kinds.names()))
 @click.option(
     "--status",
     type=click.Choice(["pending", "in_progress", "retrying", "waiting", "done", "failed"]),
@@ -107,7 +108,7 @@ def status(tenant: str, kind: str | None, status: str | None, limit: int) -> Non
 
 
 @click.command()
-@click.argument("kind", type=click.Choice(["customer", "project", "invoice", "credit_note"]))
+@click.argument("kind", type=click.Choice(kinds.names()))
 @click.argument("number")
 @click.option("--tenant", required=True, help="Moment company code.")
 def history(kind: str, number: str, tenant: str) -> None:

@@ -77,13 +77,6 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, Decimal: Money}
 
 
-class EntityKind(enum.StrEnum):
-    CUSTOMER = "customer"
-    PROJECT = "project"
-    INVOICE = "invoice"
-    CREDIT_NOTE = "credit_note"
-
-
 class SyncStatus(enum.StrEnum):
     PENDING = "pending"  # received, not yet transferred
     IN_PROGRESS = "in_progress"  # a worker is on it
@@ -114,6 +107,8 @@ class Tenant(Base):
     expense_account_threshold: Mapped[int] = mapped_column(Integer, default=4000)
     expense_lookback_days: Mapped[int] = mapped_column(Integer, default=2)
     import_interval_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    # Which expense-like voucher types to import, comma-separated; empty: all of them.
+    expense_voucher_types: Mapped[str] = mapped_column(Text, default="")
     last_import_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)

@@ -1,11 +1,20 @@
 """One expense import for one tenant: read PowerOffice Go, store what is new, nothing else.
 
 Calls, in order (each one costs the platform's shared rate limit, so none is repeated):
-1. `GET /AccountTransactions` for the window, accounts above the threshold and the
-   tenant's project numbers (in chunks, so the query string stays short);
-2. `GET /Suppliers?supplierNos=` once, for the names of the suppliers of new expenses;
-3. `GET /VoucherDocumentation/Download` once per voucher with new expenses: its PDFs
-   (a zip). No documentation (404 or an empty answer) means no attachment.
+1. `GET /AccountTransactions` for the window, accounts above the threshold, the tenant's
+   project numbers (in chunks, so the query string stays short) and its expense-like
+   voucher types;
+2. `GET /IncomingInvoices?voucherNos=` once (per 100 vouchers) for the supplier invoices
+   among the vouchers with new expenses: their `SupplierNo`. The ledger names the
+   supplier only on a voucher's supplier sub-ledger line, which has no project, so the
+   project filter of call 1 never brings it. Skipped when no such voucher is new;
+3. `GET /Suppliers?supplierNos=` once (per 100 suppliers), for their names;
+4. `GET /VoucherDocumentation/Download?documentationType=Pdf` once per voucher with new
+   expenses: its PDFs (a zip). When that holds none (404 or an empty answer), one more
+   with `documentationType=Images`: the pages of a scanned or EHF voucher, made into one
+   PDF. Neither means no attachment. Asking `GET /VoucherDocumentation` first would cost
+   a call for every voucher (it takes one voucher at a time) to save one only for those
+   with no documentation at all.
 
 Expenses already stored are recognised by their source id before anything is downloaded
 and are never updated, even when PowerOffice Go has changed them since: Moment may have
@@ -29,21 +38,25 @@ from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from sync_worker.db.models import EntityKind, EntityState, Expense, ExpenseAttachment, Tenant
+from sync_worker import kinds
+from sync_worker.db.models import EntityState, Expense, ExpenseAttachment, Tenant
 from sync_worker.db.session import session_scope
 from sync_worker.errors import EntityBusy, NotFound, SyncError
+from sync_worker.expenses.pages import pages_to_pdf
 from sync_worker.expenses.selection import (
     CURRENCY,
+    SUPPLIER_VOUCHER_TYPES,
     Candidate,
     Window,
     account_filter,
     import_window,
     select_expenses,
+    voucher_types,
 )
 from sync_worker.locks import advisory_lock
 from sync_worker.norway import ore
 from sync_worker.poweroffice import PowerOfficeClient
-from sync_worker.poweroffice.resources import unpack_pdfs
+from sync_worker.poweroffice.resources.voucher_documentation import unpack_images, unpack_pdfs
 from sync_worker.tenants import decrypt_client_key
 
 log = logging.getLogger(__name__)
@@ -141,7 +154,7 @@ def _tenant_and_projects(tenant_id: int) -> tuple[Tenant, dict[str, bool | None]
         tenant = session.get_one(Tenant, tenant_id)
         rows = session.execute(
             select(EntityState.number, EntityState.expenses_billable).where(
-                EntityState.tenant_id == tenant_id, EntityState.kind == EntityKind.PROJECT
+                EntityState.tenant_id == tenant_id, EntityState.kind == kinds.PROJECT
             )
         )
         return tenant, {number: billable for number, billable in rows}
@@ -155,20 +168,26 @@ def _candidates(
 ) -> list[Candidate]:
     """The window's transactions, sorted into expenses (returned) and skips (counted)."""
     threshold = tenant.expense_account_threshold
-    rows = _transactions(client, summary.window, threshold, sorted(projects))
+    types = voucher_types(tenant.expense_voucher_types)
+    rows = _transactions(client, summary.window, threshold, sorted(projects), types)
     selection = select_expenses(
         rows,
         projects=projects,
         threshold=threshold,
         window=summary.window,
         billable_default=tenant.expenses_billable_default,
+        voucher_types=types,
     )
     summary.found, summary.skipped = len(rows), selection.skipped
     return selection.candidates
 
 
 def _transactions(
-    client: PowerOfficeClient, window: Window, threshold: int, codes: list[str]
+    client: PowerOfficeClient,
+    window: Window,
+    threshold: int,
+    codes: list[str],
+    types: tuple[str, ...],
 ) -> list[dict]:
     rows: list[dict] = []
     for start in range(0, len(codes), PROJECT_CODES_PER_REQUEST):
@@ -177,6 +196,7 @@ def _transactions(
             window.to_date,
             account_nos=account_filter(threshold),
             project_codes=codes[start : start + PROJECT_CODES_PER_REQUEST],
+            voucher_types=list(types),
         )
     return rows
 
@@ -215,7 +235,7 @@ def _store_new(
         )
     ]
     for done, lines in enumerate(vouchers, start=1):
-        documents = _documents(client, lines[0].voucher_id)
+        documents = _documents(client, lines[0])
         with session_scope() as session:
             for candidate in lines:
                 if _insert(session, tenant_id, candidate, names, documents):
@@ -227,28 +247,54 @@ def _store_new(
             progress(done, len(vouchers))
 
 
-def _supplier_names(client: PowerOfficeClient, todo: list[Candidate]) -> dict[int, str]:
-    numbers = {c.supplier_no for c in todo if c.supplier_no is not None}
-    if not numbers:
+def _supplier_names(client: PowerOfficeClient, todo: list[Candidate]) -> dict[str, str]:
+    """Voucher id → its supplier's name, for the supplier invoices among `todo`. Journals
+    and employees' expenses have no supplier: their expenses keep an empty name."""
+    voucher_nos = {
+        c.voucher_no
+        for c in todo
+        if c.voucher_type in SUPPLIER_VOUCHER_TYPES and c.voucher_no is not None
+    }
+    if not voucher_nos:
         return {}
-    found = client.suppliers.by_numbers(numbers)
-    return {number: str(row.get("Name") or "") for number, row in found.items()}
+    supplier_of = {
+        str(row["Id"]).lower(): int(row["SupplierNo"])
+        for row in client.incoming_invoices.by_voucher_nos(voucher_nos)
+        if row.get("SupplierNo") is not None
+    }
+    if not supplier_of:
+        return {}
+    found = client.suppliers.by_numbers(set(supplier_of.values()))
+    return {
+        voucher_id: str(found.get(number, {}).get("Name") or "")
+        for voucher_id, number in supplier_of.items()
+    }
 
 
-def _documents(client: PowerOfficeClient, voucher_id: str) -> Attachments:
-    """The voucher's PDFs; a voucher without documentation has none."""
-    try:
-        archive = client.voucher_documentation.download(voucher_id)
-    except NotFound:
+def _documents(client: PowerOfficeClient, candidate: Candidate) -> Attachments:
+    """The voucher's PDFs, else its page images as one PDF; without either, none."""
+    pdfs = unpack_pdfs(_download(client, candidate.voucher_id, "Pdf"))
+    if pdfs:
+        return pdfs
+    pages = unpack_images(_download(client, candidate.voucher_id, "Images"))
+    if not pages:
         return []
-    return unpack_pdfs(archive)
+    name = f"bilag-{candidate.voucher_no or candidate.voucher_id}.pdf"
+    return [(name, pages_to_pdf(pages))]
+
+
+def _download(client: PowerOfficeClient, voucher_id: str, documentation_type: str) -> bytes:
+    try:
+        return client.voucher_documentation.download(voucher_id, documentation_type)
+    except NotFound:
+        return b""
 
 
 def _insert(
     session: Session,
     tenant_id: int,
     candidate: Candidate,
-    names: dict[int, str],
+    names: dict[str, str],
     documents: Attachments,
 ) -> bool:
     """Store one expense with its attachments; False when its source id is already there."""
@@ -259,7 +305,7 @@ def _insert(
         "description": candidate.description,
         "amount_incl_vat": ore(candidate.amount_incl_vat),
         "currency_code": CURRENCY,
-        "supplier_name": names.get(candidate.supplier_no, "")[:SUPPLIER_NAME_LENGTH],
+        "supplier_name": names.get(candidate.voucher_id, "")[:SUPPLIER_NAME_LENGTH],
         "invoice_date": candidate.invoice_date,
         "account_code": candidate.account_code,
         "billable": candidate.billable,

@@ -1,18 +1,24 @@
 """Invoices and credit notes: Moment's invoice as PowerOffice Go's outgoing invoice voucher.
 
-Body shape and decisions: ../shared/reference/poweroffice-go-api.md, sections 7.1 and 14.
-Ids (accounts, VAT codes, department) come from `rules.check_invoice`, which has already
-refused anything that would not resolve. Amounts stay `Decimal`; the client serialises them.
+Body shape and decisions: ../shared/reference/poweroffice-go-api.md, sections 7.1 and 14,
+and docs/poweroffice-go.md. Invoices and credit notes go to the same journal; a credit
+note's amounts are negative. Lines are gross (including VAT) and sum to the header total:
+`gross_amounts` says which. Ids (accounts, VAT codes, department) and VAT rates come from
+`rules.check_invoice`, which has already refused anything that would not resolve. Amounts
+stay `Decimal`; the client serialises them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any, Literal
 
+from sync_worker import kinds
+from sync_worker.mapping.gross import ROUNDING_ACCOUNTS, GrossLines, NetLine, gross_lines
 from sync_worker.schemas.entities import Invoice, InvoiceLine
 
-VoucherKind = Literal["invoice", "credit_note"]
+VoucherKind = Literal["invoice", "credit_note"]  # kinds.INVOICE, kinds.CREDIT_NOTE
 
 
 def voucher_body(
@@ -25,8 +31,10 @@ def voucher_body(
     department_id: int | None,
     account_ids: Mapping[str, int],
     vat_ids: Mapping[str, int],
+    gross: GrossLines,
 ) -> dict[str, Any]:
-    """`POST /Vouchers/OutgoingInvoiceJournals` (or `OutgoingCreditNoteJournals`)."""
+    """`POST /Vouchers/OutgoingInvoiceJournals`, for an invoice and a credit note alike;
+    `gross` is `gross_amounts(invoice, …)`."""
     dimensions = _without_none({"ProjectId": project_id, "DepartmentId": department_id})
     header = {
         "InvoiceNo": str(invoice.number),
@@ -42,15 +50,31 @@ def voucher_body(
         "CustomMatchingReference": str(_matching_invoice_number(invoice, kind)),
         **dimensions,
         "OutgoingInvoiceLines": [
-            _line(line, dimensions, account_ids, vat_ids) for line in invoice.lines
+            _line(line, amount, dimensions, account_ids, vat_ids)
+            for line, amount in zip(invoice.lines, gross.amounts, strict=True)
         ],
     }
     return _without_none(header)
 
 
+def gross_amounts(invoice: Invoice, vat_rates: Mapping[str, Decimal]) -> GrossLines:
+    """The invoice's lines including VAT, summing to its total, with Moment's VAT per code;
+    a line on the rounding account (7740 or Moment's 7746) takes the øre that balance it."""
+    lines = [
+        NetLine(
+            net=line.amount,
+            vat_code=line.vat_code,
+            rate=vat_rates[line.vat_code],
+            is_rounding=line.account_code in ROUNDING_ACCOUNTS,
+        )
+        for line in invoice.lines  # check_invoice refuses a line without a VAT code
+    ]
+    return gross_lines(lines, invoice.total_incl_vat)
+
+
 def voucher_description(invoice: Invoice, kind: VoucherKind) -> str | None:
     """The invoice's description; a credit note's also names the invoice it credits."""
-    if kind == "invoice":
+    if kind == kinds.INVOICE:
         return invoice.description
     credited = f"Kreditnota {invoice.number} for faktura {_matching_invoice_number(invoice, kind)}"
     return f"{credited} – {invoice.description}" if invoice.description else credited
@@ -58,7 +82,7 @@ def voucher_description(invoice: Invoice, kind: VoucherKind) -> str | None:
 
 def _matching_invoice_number(invoice: Invoice, kind: VoucherKind) -> int:
     # The invoice and its credit notes carry the same reference, so they match in the ledger.
-    if kind == "invoice":
+    if kind == kinds.INVOICE:
         return invoice.number
     if invoice.credited_invoice_number is None:
         raise ValueError(f"credit note {invoice.number} names no invoice: check_invoice refuses it")
@@ -67,14 +91,15 @@ def _matching_invoice_number(invoice: Invoice, kind: VoucherKind) -> int:
 
 def _line(
     line: InvoiceLine,
+    amount: Decimal,
     dimensions: dict[str, int],
     account_ids: Mapping[str, int],
     vat_ids: Mapping[str, int],
 ) -> dict[str, Any]:
     body = {
         "AccountId": account_ids[line.account_code],
-        "VatId": vat_ids[line.vat_code],  # check_invoice refuses a line without a VAT code
-        "CurrencyAmount": line.amount,  # excluding VAT
+        "VatId": vat_ids[line.vat_code],
+        "CurrencyAmount": amount,  # including VAT
         "Description": line.description,
         "Quantity": line.quantity,
         **dimensions,

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import hashlib
 
-MAX_REFERENCE_LENGTH = 50  # PowerOffice Go's limit
+from sync_worker.mapping.limits import EXTERNAL_IMPORT_REFERENCE_LENGTH
+
 _DIGEST_LENGTH = 12
+
+
+# How every reference this integration writes begins: what it posted is recognised by it.
+REFERENCE_PREFIX = "moment:"
 
 
 def external_import_reference(tenant: str, kind: str, number: str) -> str:
     """`moment:<tenant>:<kind>:<number>`; when longer than 50, cut short and made unique again
     by a hash of the whole reference."""
-    reference = f"moment:{tenant}:{kind}:{number}"
-    if len(reference) <= MAX_REFERENCE_LENGTH:
+    reference = f"{REFERENCE_PREFIX}{tenant}:{kind}:{number}"
+    if len(reference) <= EXTERNAL_IMPORT_REFERENCE_LENGTH:
         return reference
     digest = hashlib.sha256(reference.encode()).hexdigest()[:_DIGEST_LENGTH]
-    kept = MAX_REFERENCE_LENGTH - _DIGEST_LENGTH - 1
+    kept = EXTERNAL_IMPORT_REFERENCE_LENGTH - _DIGEST_LENGTH - 1
     return f"{reference[:kept]}~{digest}"

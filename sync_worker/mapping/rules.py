@@ -6,8 +6,11 @@ what to do. A successful check returns the PowerOffice Go ids it resolved, so th
 uses exactly what was checked.
 
 Look-ups come from PowerOffice Go, keyed the way Moment names things: `accounts` by account
-number (`GET /GeneralLedgerAccounts`: `Id`, `VatCode`, …), `vat_codes` by SAF-T code
-(`GET /VatCodes`: `Id`, `Rate` from 0 to 1), `departments` by code (`GET /Departments`: `Id`).
+number (`GET /GeneralLedgerAccounts`: `Id`, `IsActive`, `VatCode`, `IsVatCodeLocked`,
+`IsProjectRequired`, `IsDepartmentRequired`), `vat_codes` by SAF-T code (`GET /VatCodes`:
+`Id`, `Rate` from 0 to 1), `departments` by code (`GET /Departments`: `Id`, `IsActive`).
+A refusal says whether it rests on those look-ups (`ExportRefused.rests_on_lookups`): only
+then can asking PowerOffice Go afresh change the answer.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from sync_worker import kinds
 from sync_worker.errors import ExportRefused
-from sync_worker.mapping.customers import PRINT_DELIVERY
+from sync_worker.mapping import limits
+from sync_worker.mapping.customers import PRINT_DELIVERY, has_mail_address
 from sync_worker.mapping.invoices import VoucherKind
 from sync_worker.norway import ore
 from sync_worker.schemas.entities import (
@@ -35,7 +40,8 @@ from sync_worker.schemas.entities import (
 Lookup = Mapping[str, Mapping[str, Any]]
 
 MOMENT_ROUNDING_ACCOUNT = "7746"
-MAX_ATTACHMENT_BYTES = 30_000_000  # PowerOffice Go: "≤ 30 MB"
+PDF_BY_EMAIL_DELIVERY = "PdfByEmail"
+EHF_DELIVERY = "EHF"
 ACCRUAL_SETTINGS = '"Accrual for invoice line" (settings/preferences/invoicing#invoiceLines)'
 
 
@@ -45,6 +51,7 @@ class InvoiceIds:
 
     account_ids: dict[str, int]
     vat_ids: dict[str, int]
+    vat_rates: dict[str, Decimal]
     department_id: int | None
 
 
@@ -66,55 +73,70 @@ def check_invoice(
     `credited_invoice_known` (credit notes only): the credited invoice was transferred by us
     or exists in PowerOffice Go.
     """
-    problems = [
+    own_problems = [
         *_project_number_problems(invoice.project),
         *_missing_vat_code_problems(invoice, accounts),
-        *_unknown_account_problems(invoice, accounts),
-        *_unknown_vat_code_problems(invoice, vat_codes),
-        *_department_problems(invoice.department_code, departments, owner="The invoice's"),
-        *_lock_date_problems(invoice, lock_date),
         *_total_problems(invoice, vat_codes),
         *_credited_invoice_problems(invoice, kind, credited_invoice_known),
         *_attachment_problems(invoice.attachment),
     ]
-    noun = "Invoice" if kind == "invoice" else "Credit note"
-    _refuse(f"{noun} {invoice.number}", problems)
+    lookup_problems = [
+        *_unknown_account_problems(invoice, accounts),
+        *_account_setting_problems(invoice, accounts),
+        *_unknown_vat_code_problems(invoice, vat_codes),
+        *_department_problems(invoice.department_code, departments, owner="The invoice's"),
+        *_lock_date_problems(invoice, lock_date),
+    ]
+    noun = kinds.get(kind).label.capitalize()
+    _refuse(f"{noun} {invoice.number}", own_problems, lookup_problems)
     return InvoiceIds(
         account_ids={
             line.account_code: accounts[line.account_code]["Id"] for line in invoice.lines
         },
         vat_ids={line.vat_code: vat_codes[line.vat_code]["Id"] for line in invoice.lines},
+        vat_rates={line.vat_code: _rate(vat_codes[line.vat_code]) for line in invoice.lines},
         department_id=_department_id(invoice.department_code, departments),
     )
 
 
 def check_project(project: Project, *, departments: Lookup) -> int | None:
     """Refuse the project unless PowerOffice Go can take it; its department's id otherwise."""
-    problems = [
-        *_project_number_problems(project),
-        *_department_problems(project.department_code, departments, owner="The project's"),
-    ]
-    _refuse(f"Project {project.number}", problems)
+    _refuse(
+        f"Project {project.number}",
+        list(_project_number_problems(project)),
+        list(_department_problems(project.department_code, departments, owner="The project's")),
+    )
     return _department_id(project.department_code, departments)
 
 
-def check_customer(customer: Customer, *, delivery_type: str) -> None:
-    """Refuse to create a customer PowerOffice Go would refuse for its delivery type."""
-    if delivery_type != PRINT_DELIVERY and customer.organization_number is None:
-        _refuse(
-            f"Customer {customer.number}",
-            [
-                f"It has no organisation number, which PowerOffice Go requires for the invoice "
-                f"delivery type {delivery_type}. Add the organisation number to the customer "
-                f"in Moment, or set the delivery type for new customers to {PRINT_DELIVERY}."
-            ],
-        )
+def check_customer(
+    customer: Customer, *, delivery_type: str, number_series: Iterable[range] | None = None
+) -> None:
+    """Refuse to create a customer PowerOffice Go would refuse: for its invoice delivery
+    type, for a field longer than PowerOffice Go takes, or for a number outside the
+    client's customer ledger series (`number_series`; None when not known)."""
+    _refuse(
+        f"Customer {customer.number}",
+        [*_delivery_problems(customer, delivery_type), *_address_length_problems(customer)],
+        list(_number_series_problems(customer, number_series)),
+    )
 
 
-def _refuse(subject: str, problems: list[str]) -> None:
+def check_customer_fields(customer: Customer) -> None:
+    """What every transfer of a customer must pass, a change as much as a create."""
+    _refuse(f"Customer {customer.number}", list(_address_length_problems(customer)), [])
+
+
+def _refuse(subject: str, own_problems: list[str], lookup_problems: list[str]) -> None:
+    """Raise one refusal listing every problem; it rests on the look-ups only when every
+    problem does, since a fresh look-up cannot mend the others."""
+    problems = own_problems + lookup_problems
     if problems:
         listed = "\n".join(f"- {problem}" for problem in problems)
-        raise ExportRefused(f"{subject} was not transferred to PowerOffice Go:\n{listed}")
+        raise ExportRefused(
+            f"{subject} was not transferred to PowerOffice Go:\n{listed}",
+            rests_on_lookups=not own_problems,
+        )
 
 
 # --- one rule each -------------------------------------------------------------------------
@@ -171,10 +193,60 @@ def _unknown_vat_code_problems(invoice: Invoice, vat_codes: Lookup) -> Iterator[
 
 
 def _department_problems(code: str | None, departments: Lookup, *, owner: str) -> Iterator[str]:
-    if code is not None and code not in departments:
+    if code is None:
+        return
+    if code not in departments:
         yield (
             f"{owner} department {code} does not exist in PowerOffice Go. Create it in "
             f"PowerOffice Go or correct the department in Moment, then transfer again."
+        )
+    elif departments[code].get("IsActive") is False:
+        yield (
+            f"{owner} department {code} is inactive in PowerOffice Go. Activate it in "
+            f"PowerOffice Go or choose an active department in Moment, then transfer again."
+        )
+
+
+def _account_setting_problems(invoice: Invoice, accounts: Lookup) -> Iterator[str]:
+    """What an account's own settings in PowerOffice Go refuse on a line."""
+    for account, line_numbers in _lines_by(invoice, lambda line: line.account_code).items():
+        settings = accounts.get(account)
+        if settings is None:
+            continue  # reported as unknown
+        where = f"Account {account} ({_lines(line_numbers)})"
+        if settings.get("IsActive") is False:
+            yield (
+                f"{where} is inactive in PowerOffice Go. Activate it in PowerOffice Go, or "
+                f"move the lines to an active account in Moment, then transfer again."
+            )
+        if settings.get("IsProjectRequired") and invoice.project is None:
+            yield (
+                f"{where} requires a project in PowerOffice Go, but the invoice has none. "
+                f'Put the invoice on a project in Moment, or switch off "project required" '
+                f"on the account in PowerOffice Go, then transfer again."
+            )
+        if settings.get("IsDepartmentRequired") and invoice.department_code is None:
+            yield (
+                f"{where} requires a department in PowerOffice Go, but the invoice has none. "
+                f"Choose how Moment sets the department on invoices, or switch off "
+                f'"department required" on the account in PowerOffice Go, then transfer again.'
+            )
+        yield from _locked_vat_code_problems(invoice, where, settings, line_numbers)
+
+
+def _locked_vat_code_problems(
+    invoice: Invoice, where: str, settings: Mapping[str, Any], line_numbers: list[int]
+) -> Iterator[str]:
+    locked = settings.get("VatCode")
+    if not settings.get("IsVatCodeLocked") or locked is None:
+        return
+    sent = sorted({invoice.lines[n - 1].vat_code for n in line_numbers} - {None, str(locked)})
+    if sent:
+        account = settings.get("AccountNo")
+        yield (
+            f"{where} is locked to VAT code {locked} in PowerOffice Go, but Moment sends VAT "
+            f"code {_join(sent)}. Set the external VAT code on account {account} in Moment "
+            f"(Setup > Accounts) to {locked}, then transfer the invoice again."
         )
 
 
@@ -201,7 +273,7 @@ def _total_problems(invoice: Invoice, vat_codes: Lookup) -> Iterator[str]:
     codes = {line.vat_code for line in invoice.lines}
     if None in codes or not codes <= vat_codes.keys():
         return  # the missing or unknown VAT code is reported; without its rate there is no sum
-    rates = {code: Decimal(str(vat_codes[code]["Rate"])) for code in codes}
+    rates = {code: _rate(vat_codes[code]) for code in codes}
     net = sum((line.amount for line in invoice.lines), Decimal(0))
     # Moment may round VAT per line or per VAT code; either way the sum must be exact.
     per_line = _vat_rounded_per_line(invoice, rates)
@@ -222,7 +294,7 @@ def _total_problems(invoice: Invoice, vat_codes: Lookup) -> Iterator[str]:
 
 
 def _credited_invoice_problems(invoice: Invoice, kind: VoucherKind, known: bool) -> Iterator[str]:
-    if kind != "credit_note":
+    if kind != kinds.CREDIT_NOTE:
         return
     credited = invoice.credited_invoice_number
     if credited is None:
@@ -238,16 +310,77 @@ def _credited_invoice_problems(invoice: Invoice, kind: VoucherKind, known: bool)
 
 
 def _attachment_problems(attachment: Attachment) -> Iterator[str]:
-    if len(attachment.content) > MAX_ATTACHMENT_BYTES:
-        size = Decimal(len(attachment.content)) / 1_000_000
+    if len(attachment.content) > limits.ATTACHMENT_BYTES:
+        size = Decimal(len(attachment.content)) / _MEBIBYTE
         yield (
             f"The PDF {attachment.filename} is {size:.1f} MB; PowerOffice Go takes at most "
-            f"{MAX_ATTACHMENT_BYTES // 1_000_000} MB. Make the PDF smaller in Moment, then "
+            f"{limits.ATTACHMENT_BYTES // _MEBIBYTE} MB. Make the PDF smaller in Moment, then "
             f"transfer the invoice again."
         )
 
 
+_MEBIBYTE = 1024 * 1024
+
+
+def _delivery_problems(customer: Customer, delivery_type: str) -> Iterator[str]:
+    """PowerOffice Go's rules per invoice delivery type: PdfByEmail needs an e-mail address
+    to send to, EHF an organisation number to find the receiver in ELMA."""
+    fix = f"or set the delivery type for new customers to {PRINT_DELIVERY}"
+    if delivery_type == PDF_BY_EMAIL_DELIVERY and not (
+        customer.invoice_email or customer.contact_email
+    ):
+        yield (
+            f"It has no invoice or contact e-mail address, which PowerOffice Go requires for "
+            f"the invoice delivery type {delivery_type}. Add the invoice e-mail address to "
+            f"the customer in Moment, {fix}."
+        )
+    if delivery_type == EHF_DELIVERY and customer.organization_number is None:
+        yield (
+            f"It has no organisation number, which PowerOffice Go requires for the invoice "
+            f"delivery type {delivery_type}. Add the organisation number to the customer "
+            f"in Moment, {fix}."
+        )
+
+
+_ADDRESS_LIMITS = (
+    ("street", "address line 1", limits.ADDRESS_LINE_LENGTH),
+    ("street2", "address line 2", limits.ADDRESS_LINE_LENGTH),
+    ("postal_code", "postal code", limits.ZIP_CODE_LENGTH),
+    ("city", "city", limits.CITY_LENGTH),
+)
+
+
+def _address_length_problems(customer: Customer) -> Iterator[str]:
+    if not has_mail_address(customer):
+        return  # an incomplete address is not sent at all
+    for field, name, limit in _ADDRESS_LIMITS:
+        value = getattr(customer.address, field)
+        if value is not None and len(value) > limit:
+            yield (
+                f"Its {name} is {len(value)} characters long; PowerOffice Go takes at most "
+                f"{limit}. Shorten it in Moment, then transfer again."
+            )
+
+
+def _number_series_problems(
+    customer: Customer, number_series: Iterable[range] | None
+) -> Iterator[str]:
+    series = list(number_series or ())
+    number = int(customer.number)
+    if series and not any(number in numbers for numbers in series):
+        listed = _join(f"{numbers.start}–{numbers.stop - 1}" for numbers in series)
+        yield (
+            f"Its number {number} lies outside the customer ledger's number series in "
+            f"PowerOffice Go ({listed}). Widen the series in PowerOffice Go (Settings > "
+            f"Sub-ledgers) or give the customer a number inside it in Moment."
+        )
+
+
 # --- helpers -------------------------------------------------------------------------------
+
+
+def _rate(vat_code: Mapping[str, Any]) -> Decimal:
+    return Decimal(str(vat_code["Rate"]))
 
 
 def _department_id(code: str | None, departments: Lookup) -> int | None:

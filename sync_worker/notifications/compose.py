@@ -10,15 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sync_worker import kinds
 from sync_worker.norway import OSLO
 
-KIND_NAMES = {
-    "customer": "customer",
-    "project": "project",
-    "invoice": "invoice",
-    "credit_note": "credit note",
-    "expense_import": "expense import",
-}
+# Not an entity kind: what a failed expense import is filed under instead of one.
+EXPENSE_IMPORT = "expense_import"
 
 
 @dataclass(frozen=True)
@@ -47,7 +43,7 @@ class Email:
 def compose(failure: Failure) -> Email:
     what = _what(failure)
     subject = f"[sync-worker] {failure.tenant_code}: {what} was not transferred to PowerOffice Go"
-    if failure.kind == "expense_import":
+    if failure.kind == EXPENSE_IMPORT:
         subject = (
             f"[sync-worker] {failure.tenant_code}: the expense import from PowerOffice Go failed"
         )
@@ -83,9 +79,13 @@ def _what_poweroffice_holds(failure: Failure) -> str:
 
 
 def _what(failure: Failure) -> str:
-    if failure.kind == "expense_import":
+    if failure.kind == EXPENSE_IMPORT:
         return f"the expense import of {failure.number}"
-    return f"{KIND_NAMES.get(failure.kind, failure.kind)} {failure.number}"
+    return f"{_kind(failure).label} {failure.number}"
+
+
+def _kind(failure: Failure) -> kinds.Kind:
+    return kinds.get(failure.kind)
 
 
 def _capital(text: str) -> str:
@@ -163,17 +163,17 @@ def _what_to_do(failure: Failure) -> str:
 
 
 def _how_to_rerun(failure: Failure) -> str:
-    if failure.kind in ("customer", "project"):
+    if failure.kind == EXPENSE_IMPORT:
+        moment = "The import runs again on its own at the next interval."
+        command = f"sync-worker import-expenses --tenant {failure.tenant_code}"
+    elif _kind(failure).retransferable:
         moment = (
-            f"In Moment: Setup > Tools, transfer {KIND_NAMES[failure.kind]}s, and enter "
+            f"In Moment: Setup > Tools, transfer {_kind(failure).label}s, and enter "
             f"{failure.number}."
         )
         command = (
             f"sync-worker transfer {failure.kind}s {failure.number} --tenant {failure.tenant_code}"
         )
-    elif failure.kind == "expense_import":
-        moment = "The import runs again on its own at the next interval."
-        command = f"sync-worker import-expenses --tenant {failure.tenant_code}"
     else:
         moment = "Ask your sync-worker operator to re-run it; it resumes at the step that failed."
         command = f"sync-worker retry {failure.reference}"

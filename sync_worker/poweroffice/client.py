@@ -31,8 +31,9 @@ from sync_worker.poweroffice.resources import (
     Customers,
     Departments,
     Employees,
+    IncomingInvoices,
     LockDate,
-    OutgoingCreditNoteJournals,
+    NumberSeries,
     OutgoingInvoiceJournals,
     OutgoingInvoices,
     Projects,
@@ -119,12 +120,13 @@ class PowerOfficeClient:
         self.accounts = Accounts(self)
         self.vat_codes = VatCodes(self)
         self.lock_date = LockDate(self)
+        self.number_series = NumberSeries(self)
         self.outgoing_invoice_journals = OutgoingInvoiceJournals(self)
-        self.outgoing_credit_note_journals = OutgoingCreditNoteJournals(self)
         self.outgoing_invoices = OutgoingInvoices(self)
         self.voucher_documentation = VoucherDocumentation(self)
         self.account_transactions = AccountTransactions(self)
         self.suppliers = Suppliers(self)
+        self.incoming_invoices = IncomingInvoices(self)
 
     def __repr__(self) -> str:
         return f"PowerOfficeClient(key_id={self.key_id[:8]}, base_url={self._base_url!r})"

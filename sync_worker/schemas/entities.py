@@ -11,15 +11,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-EntityKind = Literal["customer", "project", "invoice", "credit_note"]
-Trigger = Literal["auto", "manual"]
+from sync_worker import kinds
 
-KIND_BY_MESSAGE_TYPE: dict[str, EntityKind] = {
-    "customer.changed": "customer",
-    "project.changed": "project",
-    "invoice.finalized": "invoice",
-    "credit_note.finalized": "credit_note",
-}
+Trigger = Literal["auto", "manual"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,8 +106,12 @@ class Envelope:
     data: Entity
 
     @property
-    def kind(self) -> EntityKind:
-        return KIND_BY_MESSAGE_TYPE[self.type]
+    def kind(self) -> str:
+        """The entity kind's name (`sync_worker.kinds`); the contract knows the type."""
+        registered = kinds.for_message_type(self.type)
+        if registered is None:
+            raise ValueError(f"no kind is registered for message type {self.type!r}")
+        return registered.name
 
     @property
     def entity_number(self) -> str:

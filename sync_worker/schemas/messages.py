@@ -23,11 +23,11 @@ from typing import Any, ClassVar
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validates_schema
 from marshmallow.validate import Email, Length, OneOf, Range, Regexp
 
+from sync_worker import kinds
 from sync_worker.errors import InvalidMessage
 from sync_worker.norway import KID_MAX_LENGTH, KID_MIN_LENGTH, is_valid_kid
 from sync_worker.norway import is_valid_organization_number as has_valid_mod11
 from sync_worker.schemas.entities import (
-    KIND_BY_MESSAGE_TYPE,
     Accrual,
     Address,
     Attachment,
@@ -133,12 +133,11 @@ class EntityData(fields.Field):
     """The envelope's `data`, checked by the schema that the message's `type` selects."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any):
-        message_type = data.get("type")
-        schema = DATA_SCHEMAS.get(message_type) if isinstance(message_type, str) else None
-        if schema is None:
+        kind = kinds.for_message_type(data.get("type"))
+        if kind is None:
             # The `type` field reports the problem and rejects the message; nothing to check.
             return value
-        return _instance(schema).load(value)
+        return _instance(kind.schema).load(value)
 
 
 # --- validators ----------------------------------------------------------------------------
@@ -331,12 +330,10 @@ class CreditNoteSchema(InvoiceSchema):
             )
 
 
-DATA_SCHEMAS: dict[str, type[Schema]] = {
-    "customer.changed": CustomerSchema,
-    "project.changed": ProjectSchema,
-    "invoice.finalized": InvoiceSchema,
-    "credit_note.finalized": CreditNoteSchema,
-}
+def _known_message_type(message_type: str) -> None:
+    if kinds.for_message_type(message_type) is None:
+        known = ", ".join(kind.message_type for kind in kinds.all_kinds())
+        raise ValidationError(f"Must be one of: {known}.")
 
 
 class EnvelopeSchema(ContractSchema):
@@ -344,7 +341,7 @@ class EnvelopeSchema(ContractSchema):
 
     message_id = CanonicalUuid(required=True)
     tenant = Text(required=True)
-    type = fields.String(required=True, validate=OneOf(tuple(KIND_BY_MESSAGE_TYPE)))
+    type = fields.String(required=True, validate=_known_message_type)
     version = fields.Integer(strict=True, required=True, validate=Range(min=0))
     occurred_at = fields.AwareDateTime(required=True)
     trigger = fields.String(load_default="auto", validate=OneOf(("auto", "manual")))

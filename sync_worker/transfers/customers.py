@@ -5,17 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sync_worker import kinds
 from sync_worker.db.models import EntityState
 from sync_worker.mapping.customers import customer_create_body, customer_fields
 from sync_worker.mapping.references import external_import_reference
-from sync_worker.mapping.rules import check_customer
+from sync_worker.mapping.rules import check_customer, check_customer_fields
 from sync_worker.schemas.entities import Customer
 from sync_worker.transfers.context import Transfer
 from sync_worker.transfers.entities import EntitySync
 
 
 class CustomerSync(EntitySync):
-    kind = "customer"
+    kind = kinds.CUSTOMER
     entity: Customer
 
     def resource(self) -> Any:
@@ -25,11 +26,16 @@ class CustomerSync(EntitySync):
         return self.run.client.customers.find_by_number(int(self.number))
 
     def desired(self, state: EntityState) -> dict[str, Any]:
+        check_customer_fields(self.entity)
         return customer_fields(self.entity)
 
     def create_body(self, desired: dict[str, Any]) -> dict[str, Any]:
         delivery_type = self.run.tenant.invoice_delivery_type
-        check_customer(self.entity, delivery_type=delivery_type)
+        check_customer(
+            self.entity,
+            delivery_type=delivery_type,
+            number_series=self.run.client.number_series.customer_numbers(),
+        )
         return customer_create_body(
             self.entity,
             external_reference=external_import_reference(

@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any, ClassVar
 
 from sync_worker.db.models import EntityState, SyncStatus, utcnow
-from sync_worker.errors import AlreadyExists, NotFound, TransientError
+from sync_worker.errors import AlreadyExists, ApiRejected, NotFound, TransientError
 from sync_worker.locks import advisory_lock
 from sync_worker.mapping.patches import json_patch
 from sync_worker.schemas.entities import Customer, Project
@@ -34,7 +34,7 @@ class EntitySync:
     # --- what each kind says -------------------------------------------------------------
 
     def resource(self) -> Any:
-        """The client resource with create(body) and patch(id, operations)."""
+        """The client resource with get(id), create(body) and patch(id, operations)."""
         raise NotImplementedError
 
     def find(self) -> dict[str, Any] | None:
@@ -158,12 +158,28 @@ class EntitySync:
     def _patch(self, state: EntityState, pogo_id: int, operations: list[dict[str, Any]]) -> None:
         try:
             self.resource().patch(pogo_id, operations)
-        except NotFound:
+        except NotFound as not_found:
+            if self._still_there(pogo_id):
+                # The 404 names something the patch refers to (a department, say), not
+                # the entity: a person has to fix that reference.
+                raise ApiRejected(
+                    f"{self.kind} {self.number} was not updated in PowerOffice Go: something "
+                    f"it refers to does not exist there",
+                    http_status=not_found.http_status,
+                    detail=not_found.detail,
+                ) from None
             # Deleted in PowerOffice Go since we sent it: forget the id; the retry creates it.
             states.update_state(state.id, pogo_id=None, transferred_fields=None)
             raise TransientError(
                 f"{self.kind} {self.number} was deleted in PowerOffice Go; it is created again"
             ) from None
+
+    def _still_there(self, pogo_id: int) -> bool:
+        try:
+            self.resource().get(pogo_id)
+        except NotFound:
+            return False
+        return True
 
 
 def _describe(created: bool, operations: list[dict[str, Any]]) -> str:

@@ -15,14 +15,17 @@ outbox in the same transaction that records the voucher, so it is never forgotte
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from config.settings import get_settings
-from sync_worker import outbox
+from config.tasks import UPLOAD_INVOICE_ATTACHMENT
+from sync_worker import kinds, outbox
 from sync_worker.db.models import EntityState, SyncStatus, utcnow
 from sync_worker.db.session import session_scope
 from sync_worker.errors import AlreadyExists, ExportRefused, TransientError
-from sync_worker.mapping.invoices import VoucherKind, voucher_body
+from sync_worker.mapping.gross import Absorbed
+from sync_worker.mapping.invoices import VoucherKind, gross_amounts, voucher_body
 from sync_worker.mapping.references import external_import_reference
 from sync_worker.mapping.rules import InvoiceIds, check_invoice
 from sync_worker.schemas.entities import Invoice
@@ -35,7 +38,6 @@ VOUCHER_REQUESTED = "voucher_requested"
 VOUCHER_POSTED = "voucher_posted"
 ATTACHMENT_UPLOADED = "attachment_uploaded"
 POSTED_STEPS = (VOUCHER_POSTED, ATTACHMENT_UPLOADED)
-UPLOAD_TASK = "tasks.invoices.upload_invoice_attachment"
 
 
 class WaitingForInvoice(TransientError):
@@ -65,6 +67,7 @@ def transfer_voucher(run: Transfer, state: EntityState) -> bool:
         if invoice.project
         else None
     )
+    gross = gross_amounts(invoice, ids.vat_rates)
     body = voucher_body(
         invoice,
         kind=kind,
@@ -74,12 +77,22 @@ def transfer_voucher(run: Transfer, state: EntityState) -> bool:
         department_id=ids.department_id,
         account_ids=ids.account_ids,
         vat_ids=ids.vat_ids,
+        gross=gross,
     )
     with run.step_of(state.id, "voucher") as step:
         voucher_id, how = _find_or_post(run, state, invoice, kind, body)
-        step["detail"] = f"voucher {voucher_id} {how}"
+        step["detail"] = f"voucher {voucher_id} {how}" + _where_the_ore_went(gross.absorbed)
         _record_posted(run, state.id, voucher_id)
     return False
+
+
+def _where_the_ore_went(absorbed: Sequence[Absorbed]) -> str:
+    """For the history: which lines carry more than their own net + VAT, and why."""
+    if not absorbed:
+        return ""
+    return "; øre placed so that the lines sum to the total with Moment's VAT: " + "; ".join(
+        map(str, absorbed)
+    )
 
 
 def upload_attachment(run: Transfer, state: EntityState) -> bool:
@@ -107,12 +120,12 @@ def upload_attachment(run: Transfer, state: EntityState) -> bool:
 
 def _check(run: Transfer, invoice: Invoice, kind: VoucherKind) -> InvoiceIds:
     """The export rules, before anything is written."""
-    credited_known = _credited_invoice_known(run, invoice) if kind == "credit_note" else False
+    credited_known = _credited_invoice_known(run, invoice) if kind == kinds.CREDIT_NOTE else False
     lookups = _lookups(run, refresh=False)
     try:
         return check_invoice(invoice, kind=kind, credited_invoice_known=credited_known, **lookups)
-    except ExportRefused:
-        if not _lookups_may_be_stale(invoice, **lookups):
+    except ExportRefused as refused:
+        if not refused.rests_on_lookups:
             raise  # a missing VAT code or a wrong sum: fresh look-ups cannot help
         # The cached look-ups may predate a fix in PowerOffice Go: ask once more, fresh.
         fresh = _lookups(run, refresh=True)
@@ -129,28 +142,14 @@ def _lookups(run: Transfer, *, refresh: bool) -> dict[str, Any]:
     }
 
 
-def _lookups_may_be_stale(
-    invoice: Invoice, *, accounts: dict, vat_codes: dict, departments: dict, lock_date
-) -> bool:
-    """True when a refusal rests on something PowerOffice Go may have changed since."""
-    lines = invoice.lines
-    return (
-        any(line.account_code not in accounts for line in lines)
-        or any(line.vat_code is not None and line.vat_code not in vat_codes for line in lines)
-        or (invoice.department_code is not None and invoice.department_code not in departments)
-        or (lock_date is not None and invoice.invoice_date <= lock_date)
-        or any(line.accrual and line.accrual.from_ <= lock_date for line in lines if lock_date)
-    )
-
-
 def _credited_invoice_known(run: Transfer, credit_note: Invoice) -> bool:
     """True once the credited invoice is posted; waits while it may still be on its way."""
     number = credit_note.credited_invoice_number
     if number is None:
         return False
     with session_scope() as session:
-        invoice = states.find_state(session, run.tenant.id, "invoice", str(number))
-        pending = states.has_pending_message(session, run.tenant.id, "invoice", str(number))
+        invoice = states.find_state(session, run.tenant.id, kinds.INVOICE, str(number))
+        pending = states.has_pending_message(session, run.tenant.id, kinds.INVOICE, str(number))
     if invoice is not None and invoice.step in POSTED_STEPS:
         return True
     if pending:  # e.g. the corrected invoice is on its way again
@@ -193,7 +192,7 @@ def _find_or_post(
 ) -> tuple[str, str]:
     states.update_state(state.id, step=VOUCHER_REQUESTED, status=SyncStatus.IN_PROGRESS)
     try:
-        return str(_journal(run, kind).create(body)["Id"]), "posted"
+        return str(run.client.outgoing_invoice_journals.create(body)["Id"]), "posted"
     except AlreadyExists:
         voucher_id = _our_voucher(run, invoice, kind)
         if voucher_id is None:
@@ -205,12 +204,6 @@ def _find_or_post(
         return voucher_id, "found (posted by an earlier attempt)"
 
 
-def _journal(run: Transfer, kind: VoucherKind):
-    if kind == "invoice":
-        return run.client.outgoing_invoice_journals
-    return run.client.outgoing_credit_note_journals
-
-
 def _our_voucher(run: Transfer, invoice: Invoice, kind: VoucherKind) -> str | None:
     """The live voucher this integration posted for the invoice number, if there is one.
 
@@ -220,10 +213,10 @@ def _our_voucher(run: Transfer, invoice: Invoice, kind: VoucherKind) -> str | No
     found = run.client.outgoing_invoices.find_by_invoice_no(invoice.number)
     if found is None or found.get("IsReversed"):
         return None
-    voucher = _journal(run, kind).get(found["Id"])
+    # The row carries the voucher's ExternalImportReference: no second call for it.
     ours = external_import_reference(run.tenant.code, kind, str(invoice.number))
-    if voucher.get("ExternalImportReference") != ours:
-        noun = "Invoice" if kind == "invoice" else "Credit note"
+    if found.get("ExternalImportReference") != ours:
+        noun = kinds.get(kind).label.capitalize()
         raise ExportRefused(
             f"{noun} {invoice.number} was not transferred to PowerOffice Go:\n- Its number is "
             f"already used by voucher {found.get('VoucherNo') or found['Id']} in PowerOffice Go, "
@@ -241,11 +234,11 @@ def _record_posted(run: Transfer, state_id: int, voucher_id: str) -> None:
         state.step = VOUCHER_POSTED
         state.transferred_version = run.envelope.version
         state.attempts = 0  # the PDF upload gets retries of its own
-        entry = outbox.add(session, UPLOAD_TASK, "transfers", message_id=run.message.id)
+        entry = outbox.add(session, UPLOAD_INVOICE_ATTACHMENT, message_id=run.message.id)
     outbox.send([entry.id])
 
 
 def _enqueue_upload(run: Transfer) -> None:
     with session_scope() as session:
-        entry = outbox.add(session, UPLOAD_TASK, "transfers", message_id=run.message.id)
+        entry = outbox.add(session, UPLOAD_INVOICE_ATTACHMENT, message_id=run.message.id)
     outbox.send([entry.id])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sync_worker import kinds
 from sync_worker.db.models import EntityState
 from sync_worker.db.session import session_scope
 from sync_worker.errors import ExportRefused, TransientError
@@ -17,7 +18,7 @@ from sync_worker.transfers.entities import EntitySync
 
 
 class ProjectSync(EntitySync):
-    kind = "project"
+    kind = kinds.PROJECT
     entity: Project
 
     def resource(self) -> Any:
@@ -46,14 +47,16 @@ class ProjectSync(EntitySync):
         number = self.entity.customer_number
         if not number:
             return None
-        customer = states.read_state(self.run.tenant.id, "customer", number)
+        customer = states.read_state(self.run.tenant.id, kinds.CUSTOMER, number)
         if customer.pogo_id:
             return int(customer.pogo_id)
         found = self.run.client.customers.find_by_number(int(number))
         if found:
             return int(found["Id"])
         with session_scope() as session:
-            on_its_way = states.has_pending_message(session, self.run.tenant.id, "customer", number)
+            on_its_way = states.has_pending_message(
+                session, self.run.tenant.id, kinds.CUSTOMER, number
+            )
         if on_its_way:
             raise TransientError(f"waiting for customer {number} of project {self.number}")
         raise ExportRefused(

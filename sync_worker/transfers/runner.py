@@ -18,7 +18,7 @@ from typing import Literal
 from sqlalchemy import func, select
 
 from config.settings import get_settings
-from sync_worker import outbox
+from sync_worker import kinds, outbox
 from sync_worker.db.models import Attempt, EntityState, Message, MessageStatus, SyncStatus, utcnow
 from sync_worker.db.session import session_scope
 from sync_worker.errors import EntityBusy, RateLimited, SyncError, TransientError
@@ -114,7 +114,7 @@ def _stale_reason(message: Message, state: EntityState) -> str | None:
             f"version {message.version} is older than version {state.transferred_version}, "
             "already transferred"
         )
-    if message.kind in ("customer", "project"):
+    if kinds.get(message.kind).versioned:
         with session_scope() as session:
             newest = states.newest_message(
                 session, message.tenant_id, message.kind, message.entity_number

@@ -8,12 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from config.tasks import SEND_ERROR_EMAIL
 from sync_worker import outbox
 from sync_worker.db.models import Attempt, EntityState, Message, MessageStatus
 from sync_worker.db.session import session_scope
 from sync_worker.errors import SyncError
-
-ERROR_EMAIL_TASK = "tasks.errors.send_error_email"
 
 
 def find_state(session: Session, tenant_id: int, kind: str, number: str) -> EntityState | None:
@@ -119,7 +118,7 @@ def record_error(
 
 def fail_with_email(session: Session, attempt: Attempt) -> int:
     """Enqueue the error e-mail of a failed attempt, in the caller's transaction."""
-    return outbox.add(session, ERROR_EMAIL_TASK, "notifications", attempt_id=attempt.id).id
+    return outbox.add(session, SEND_ERROR_EMAIL, attempt_id=attempt.id).id
 
 
 def newest_message(session: Session, tenant_id: int, kind: str, number: str) -> Message | None:

@@ -150,21 +150,22 @@ def invoice_body(
     net: str = "1000.00",
     **header: Any,
 ) -> dict[str, Any]:
-    """A one-line invoice on 3000 with VAT code 3, ids found through the client's look-ups;
-    a credit note passes a negative `net` and `CustomMatchingReference`."""
-    amount = Decimal(net)
+    """A one-line invoice on 3000 with VAT code 3, ids found through the client's look-ups,
+    its line gross (net + 25 %) as the header total; a credit note passes a negative `net`
+    and `CustomMatchingReference`."""
+    gross = Decimal(net) * Decimal("1.25")
     body = {
         "InvoiceNo": invoice_no,
         "ExternalImportReference": f"contract:invoice:{invoice_no}",
         "VoucherDate": dt.date(2026, 11, 25),
         "DueDate": dt.date(2026, 12, 9),
         "CustomerAccountId": customer["SubledgerAccountId"],
-        "CurrencyAmount": amount * Decimal("1.25"),
+        "CurrencyAmount": gross,
         "OutgoingInvoiceLines": [
             {
                 "AccountId": client.accounts.by_number()["3000"]["Id"],
                 "VatId": client.vat_codes.by_code()["3"]["Id"],
-                "CurrencyAmount": amount,
+                "CurrencyAmount": gross,
                 "Description": "Rådgivning",
             }
         ],

@@ -20,7 +20,7 @@ def test_decimal_amounts_are_sent_exactly_and_read_back_as_decimal(client, admin
         client,
         customer,
         "10042",
-        net="1E+3",
+        net="1000.08",  # gross 1250.1000: the header's 1250.10 must keep its trailing zero
         CurrencyCode="EUR",
         CurrencyExchangeRate=Decimal("11.6215"),
         CurrencyAmount=Decimal("1250.10"),
@@ -32,12 +32,12 @@ def test_decimal_amounts_are_sent_exactly_and_read_back_as_decimal(client, admin
     for voucher in (created, read, admin.vouchers(client_key)[0]):
         assert str(voucher["CurrencyAmount"]) == "1250.10"
         assert str(voucher["CurrencyExchangeRate"]) == "11.6215"
-        assert voucher["OutgoingInvoiceLines"][0]["CurrencyAmount"] == 1000
+        assert voucher["OutgoingInvoiceLines"][0]["CurrencyAmount"] == Decimal("1250.10")
     assert isinstance(read["CurrencyAmount"], Decimal)
 
 
 def test_json_patch_is_applied_as_json_patch(client, admin, client_key):
-    customer = create_customer(client, 10042, MailAddress={"City": "Oslo"})
+    customer = create_customer(client, 10042, MailAddress={"ZipCode": "0150", "City": "Oslo"})
     operations = [
         {"op": "replace", "path": "/InvoiceEmailAddress", "value": "ap@acme.no"},
         {"op": "replace", "path": "/MailAddress/City", "value": "Bergen"},

@@ -132,7 +132,7 @@ def test_an_invoice_number_is_unique_across_invoices_and_credit_notes(client, cu
     )
 
     with pytest.raises(AlreadyExists):
-        client.outgoing_credit_note_journals.create(credit_note)
+        client.outgoing_invoice_journals.create(credit_note)
 
 
 def test_a_repeat_after_a_lost_response_is_already_exists(client, admin, client_key, customer):
@@ -180,8 +180,7 @@ def test_refused_vouchers_are_rejected_with_the_reason(
     elif case == "closed period":
         admin.set_lock_date(client_key, "2026-12-31")
     else:
-        body.update(CurrencyAmount=-1, CustomMatchingReference="10041")
-        journal = client.outgoing_credit_note_journals
+        body = invoice_body(client, customer, "10042", net="-1", CustomMatchingReference="10041")
 
     with pytest.raises(ApiRejected) as caught:
         journal.create(body)

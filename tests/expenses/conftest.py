@@ -1,5 +1,6 @@
 """Fixtures for the expense import: the simulator over HTTP, a tenant whose projects came
-from Moment, and supplier vouchers booked in PowerOffice Go (through the admin API)."""
+from Moment, and vouchers booked in PowerOffice Go (supplier invoices and journals,
+through the admin API)."""
 
 from __future__ import annotations
 
@@ -86,6 +87,18 @@ class Books:
             supplier_no=supplier,
             voucher_date=options.pop("voucher_date", posted),
             posting_date=posted,
+            lines=lines,
+            **options,
+        )
+
+    def journal(
+        self, voucher_type: str, *lines: dict[str, Any], posted: dt.date | None = None, **options
+    ) -> dict:
+        """A posted journal (ManualJournal, PayrollJournal, …); its lines must balance."""
+        return self.admin.add_journal(
+            self.client_key,
+            voucher_type=voucher_type,
+            voucher_date=posted or self.today,
             lines=lines,
             **options,
         )

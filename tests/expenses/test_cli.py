@@ -9,6 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from sync_worker.cli import cli, main
+from sync_worker.db.models import Tenant
+from sync_worker.db.session import session_scope
 from sync_worker.expenses import moment_api
 from sync_worker.expenses.importer import import_lock
 from tests.expenses.conftest import line, pdf
@@ -76,3 +78,31 @@ def test_list_shows_each_expense_and_its_state(books):
     assert by_account["7140"]["attachments"][0]["filename"] == "a.pdf"
     assert "content_base64" not in by_account["7140"]["attachments"][0]
     assert future.strip() == "no expenses"
+
+
+def test_the_voucher_types_a_tenant_imports_can_be_narrowed_and_reset(books, capsys):
+    narrowed = run(
+        "tenant", "update", "acme", "--expense-voucher-types", "incominginvoice, ManualJournal"
+    )
+    shown = json.loads(run("tenant", "list", "--json").output)[0]["expense_voucher_types"]
+    with session_scope() as session:
+        stored = session.get_one(Tenant, books.tenant_id).expense_voucher_types
+    reset = run("tenant", "update", "acme", "--expense-voucher-types", "")
+
+    assert narrowed.exit_code == 0, narrowed.output
+    assert stored == "IncomingInvoice,ManualJournal"
+    assert shown == ["IncomingInvoice", "ManualJournal"]
+    assert reset.exit_code == 0
+    assert "types:all" in run("tenant", "list").output
+
+
+@pytest.mark.parametrize("refused", ["PayrollJournal", "OutgoingInvoice", "ReversalVoucher"])
+def test_a_voucher_type_that_is_not_expense_like_is_refused_by_name(books, capsys, refused):
+    with pytest.raises(SystemExit) as exit_:
+        main(["tenant", "update", "acme", "--expense-voucher-types", f"IncomingInvoice,{refused}"])
+
+    assert exit_.value.code == 1
+    error = capsys.readouterr().err
+    assert f"expense voucher type '{refused}' is not one of IncomingInvoice" in error
+    with session_scope() as session:
+        assert session.get_one(Tenant, books.tenant_id).expense_voucher_types == ""

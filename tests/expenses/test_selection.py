@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from sync_worker.expenses.selection import (
+    EXPENSE_VOUCHER_TYPES,
     SkipReason,
     Window,
     account_filter,
@@ -16,6 +17,7 @@ from sync_worker.expenses.selection import (
     is_billable,
     select_expenses,
     source_id,
+    voucher_types,
 )
 
 UTC = dt.UTC
@@ -28,6 +30,7 @@ def row(**fields) -> dict:
         "Id": 1000042,
         "VoucherId": "0F6C2D1E-7A51-4C55-9B1B-3C1A0F7E9D20",
         "VoucherNo": 10001,
+        "VoucherType": "IncomingInvoice",
         "AccountNo": 7140,
         "Amount": Decimal("2000.00"),
         "VatAmount": Decimal("240.00"),
@@ -37,18 +40,21 @@ def row(**fields) -> dict:
         "VoucherDate": "2026-11-24",
         "Description": "Flybilletter Oslo–Bergen",
         "VoucherDescription": "Norwegian faktura 884213",
-        "SupplierAccountNo": 20001,
+        "SupplierAccountNo": None,  # the ledger names the supplier on its own line only
+        "ExternalImportReference": None,
+        "ReversedVoucherId": None,
     }
     return {**base, **fields}
 
 
-def select(rows, *, billable_default=False, threshold=4000):
+def select(rows, *, billable_default=False, threshold=4000, types=EXPENSE_VOUCHER_TYPES):
     return select_expenses(
         rows,
         projects=PROJECTS,
         threshold=threshold,
         window=WINDOW,
         billable_default=billable_default,
+        voucher_types=types,
     )
 
 
@@ -154,6 +160,47 @@ def test_reversed_vouchers_are_left_out():
     assert selection.skipped == {SkipReason.REVERSED: 1}
 
 
+@pytest.mark.parametrize("voucher_type", EXPENSE_VOUCHER_TYPES)
+def test_expense_like_vouchers_are_expenses(voucher_type):
+    assert select([row(VoucherType=voucher_type)]).candidates
+
+
+@pytest.mark.parametrize(
+    "voucher_type",
+    ["OutgoingInvoice", "OutgoingCreditNote", "PayrollJournal", "ReversalVoucher", None],
+)
+def test_other_vouchers_are_not_even_when_poweroffice_go_sends_them(voucher_type):
+    selection = select([row(VoucherType=voucher_type)])
+    assert not selection.candidates
+    assert selection.skipped == {SkipReason.VOUCHER_TYPE: 1}
+
+
+def test_the_tenant_can_narrow_the_voucher_types():
+    types = ("IncomingInvoice",)
+    assert select([row(VoucherType="IncomingInvoice")], types=types).candidates
+    assert not select([row(VoucherType="ManualJournal")], types=types).candidates
+
+
+def test_nothing_this_integration_posted_is_an_expense():
+    selection = select([row(VoucherType="ManualJournal", ExternalImportReference="moment:acme:x")])
+    assert selection.skipped == {SkipReason.OWN: 1}
+    assert select([row(ExternalImportReference="ehf-import-7781")]).candidates
+
+
+def test_a_reversal_voucher_is_left_out_whatever_its_type():
+    selection = select([row(VoucherType="ManualJournal", ReversedVoucherId="0f6c2d1e")])
+    assert selection.skipped == {SkipReason.REVERSAL: 1}
+
+
+def test_the_voucher_types_setting():
+    assert voucher_types("") == EXPENSE_VOUCHER_TYPES
+    assert voucher_types(" manualjournal, IncomingInvoice ") == ("IncomingInvoice", "ManualJournal")
+    with pytest.raises(ValueError, match="'PayrollJournal' is not one of IncomingInvoice"):
+        voucher_types("IncomingInvoice,PayrollJournal")
+    with pytest.raises(ValueError, match="'OutgoingInvoice'"):
+        voucher_types("OutgoingInvoice")
+
+
 def test_a_line_is_counted_under_the_first_rule_it_breaks():
     selection = select([row(AccountNo=3000, ProjectCode="nope", IsReversed=True)])
     assert selection.skipped == {SkipReason.ACCOUNT: 1}
@@ -201,7 +248,7 @@ def test_a_candidate_carries_what_moment_needs():
     assert candidate.project_number == "2026-017"
     assert candidate.description == "Flybilletter Oslo–Bergen"
     assert candidate.amount_incl_vat == Decimal("2240.00")
-    assert candidate.supplier_no == 20001
+    assert candidate.voucher_type == "IncomingInvoice"
     assert candidate.invoice_date == dt.date(2026, 11, 24)
     assert candidate.account_code == "7140"
     assert candidate.voucher_no == 10001

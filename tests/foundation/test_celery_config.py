@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+from config import tasks
 from config.celery import QUEUES, celery_config
 from config.settings import load_settings
 from sync_worker.retry import max_countdown, retry_countdown, total_retry_window
@@ -39,9 +40,34 @@ def test_the_three_queues_exist_and_tasks_are_routed(settings):
     config = celery_config(settings)
     assert {q.name for q in config["task_queues"]} == set(QUEUES)
     routes = config["task_routes"]
-    assert routes["tasks.invoices.*"]["queue"] == "transfers"
-    assert routes["tasks.expenses.*"]["queue"] == "imports"
-    assert routes["tasks.errors.*"]["queue"] == "notifications"
+    assert routes[tasks.TRANSFER_INVOICE.name]["queue"] == "transfers"
+    assert routes[tasks.UPLOAD_INVOICE_ATTACHMENT.name]["queue"] == "transfers"
+    assert routes[tasks.IMPORT_EXPENSES.name]["queue"] == "imports"
+    assert routes[tasks.SEND_ERROR_EMAIL.name]["queue"] == "notifications"
+
+
+def test_every_task_in_the_table_is_registered_and_every_registered_task_is_in_it():
+    from sync_worker.app import app
+
+    app.loader.import_default_modules()
+    registered = {name for name in app.tasks if not name.startswith("celery.")}
+    assert registered == {task.name for task in tasks.ALL_TASKS}
+
+
+def test_every_kind_is_transferred_by_a_task_in_the_table():
+    from sync_worker import kinds
+
+    assert {kind.task for kind in kinds.all_kinds()} <= set(tasks.ALL_TASKS)
+
+
+def test_the_beat_schedule_names_tasks_from_the_table(settings):
+    names = {task.name for task in tasks.ALL_TASKS}
+    for entry in celery_config(settings)["beat_schedule"].values():
+        assert entry["task"] in names
+        assert (
+            entry["options"]["queue"]
+            == celery_config(settings)["task_routes"][entry["task"]]["queue"]
+        )
 
 
 def test_visibility_timeout_is_above_every_countdown(settings):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 from decimal import Decimal
 
+from sync_worker.mapping.invoices import gross_amounts
 from sync_worker.operations import history
+from sync_worker.schemas.messages import parse_message
 from tests.support.worker import wait_until
 
 
@@ -23,7 +25,8 @@ def voucher_of(tenant, number) -> dict:
 
 def test_an_invoice_becomes_one_posted_voucher_with_its_lines_and_pdf(tenant):
     invoice = published_invoice(tenant)
-    tenant.publish(tenant.sample.message("invoice.finalized", invoice))
+    message = tenant.sample.message("invoice.finalized", invoice)
+    tenant.publish(message)
     state = tenant.wait_for("invoice", invoice["number"])
     assert state.step == "attachment_uploaded"
 
@@ -42,14 +45,21 @@ def test_an_invoice_becomes_one_posted_voucher_with_its_lines_and_pdf(tenant):
     assert voucher["CustomerAccountId"] == customer["SubledgerAccountId"]
     assert voucher["ProjectId"] == project["Id"]
     lines = voucher["OutgoingInvoiceLines"]
-    assert [Decimal(str(line["CurrencyAmount"])) for line in lines] == [
-        Decimal(line["amount"]) for line in invoice["lines"]
-    ]
+    gross = [Decimal(str(line["CurrencyAmount"])) for line in lines]
+    assert sum(gross) == Decimal(invoice["total_incl_vat"])  # gross lines, balanced
+    rates = {code: Decimal(str(row["Rate"])) for code, row in vat_codes(tenant).items()}
+    assert gross == list(gross_amounts(parse_message(message).data, rates).amounts)
     assert [line["Description"] for line in lines] == [
         line["description"] for line in invoice["lines"]
     ]
     [document] = tenant.admin.documents(tenant.client_key, include_bytes=True)
     assert document["content"] == base64.b64decode(invoice["attachment"]["content_base64"])
+
+
+def vat_codes(tenant) -> dict:
+    from sync_worker.poweroffice import PowerOfficeClient
+
+    return PowerOfficeClient(tenant.client_key).vat_codes.by_code()
 
 
 def test_accrual_periods_travel_on_their_lines(tenant):
@@ -208,7 +218,7 @@ def test_a_voucher_someone_else_posted_with_the_number_is_never_adopted(tenant, 
                 {
                     "AccountId": account["Id"],
                     "VatId": vat["Id"],
-                    "CurrencyAmount": Decimal("100.00"),
+                    "CurrencyAmount": Decimal("125.00"),
                 }
             ],
         }

@@ -48,11 +48,12 @@ def invoice_body(
     customer: dict,
     invoice_no: str = "10234",
     *,
-    net: str = "10000.00",
+    gross: str = "12500.00",
     **header: Any,
 ) -> dict[str, Any]:
-    """A one-line invoice on 3000 with 25 % VAT; credit notes pass negative amounts."""
-    amount = Decimal(net)
+    """A one-line invoice on 3000 with 25 % VAT, its line gross (VAT included) and equal to
+    the total; a credit note is the same with a negative amount."""
+    amount = Decimal(gross)
     body = {
         "InvoiceNo": invoice_no,
         "ExternalImportReference": f"acme:invoice:{invoice_no}",
@@ -61,7 +62,7 @@ def invoice_body(
         "CustomerAccountId": customer["SubledgerAccountId"],
         "CurrencyCode": "NOK",
         "CurrencyExchangeRate": Decimal("1"),
-        "CurrencyAmount": amount * Decimal("1.25"),
+        "CurrencyAmount": amount,
         "Cid": "0102343",
         "Description": "Konsulentbistand november",
         "OutgoingInvoiceLines": [
@@ -78,7 +79,8 @@ def invoice_body(
     return body
 
 
-def post_invoice(api: Api, body: dict, path: str = "/Vouchers/OutgoingInvoiceJournals") -> dict:
-    response = api.post(path, body)
+def post_invoice(api: Api, body: dict) -> dict:
+    """Post an invoice or a credit note: both go through the one journal."""
+    response = api.post("/Vouchers/OutgoingInvoiceJournals", body)
     assert response.status_code == 201, response.text
     return data(response)

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from sandbox.simulator import SimulatorAdmin, SimulatorServer
+from tests.simulator.builders import Ids, create_customer
 from tests.simulator.raw import Api
 
 CLIENT_KEY = "client-key-acme"
@@ -40,3 +41,14 @@ def client_key(admin: SimulatorAdmin) -> str:
 @pytest.fixture
 def api(simulator: SimulatorServer, client_key: str) -> Api:
     return Api(simulator.api_base_url, simulator.token_url, client_key)
+
+
+@pytest.fixture
+def ids(api: Api) -> Ids:
+    """The seeded client's ids of accounts and VAT codes."""
+    return Ids.of(api)
+
+
+@pytest.fixture
+def customer(api: Api) -> dict:
+    return create_customer(api, number=10001)

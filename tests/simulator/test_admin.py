@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from sandbox.simulator import SimulatorAdminError
+from sandbox.simulator.books import page_image
 from tests.simulator.builders import PDF, create_customer, create_project
 from tests.simulator.raw import data
 
@@ -65,7 +66,7 @@ def test_seed_gives_departments_employees_and_suppliers(api):
 
 
 def test_seed_without_lock_date_leaves_periods_open(api):
-    assert data(api.get("/LockDateSettings")) == {"LockDate": None}
+    assert data(api.get("/LockDateSettings")) == {}  # LockDate is not nullable in the spec
 
 
 def test_seed_with_lock_date(simulator, admin):
@@ -80,7 +81,7 @@ def test_set_lock_date_shows_in_the_api(api, admin):
     assert data(api.get("/LockDateSettings")) == {"LockDate": "2026-06-30"}
 
     admin.set_lock_date(api.client_key, None)
-    assert data(api.get("/LockDateSettings")) == {"LockDate": None}
+    assert data(api.get("/LockDateSettings")) == {}  # LockDate is not nullable in the spec
 
 
 def test_single_additions_show_in_the_api(api, admin):
@@ -166,14 +167,63 @@ def test_read_back_of_vouchers_documents_and_transactions(api, admin):
 
     [stored] = admin.vouchers(api.client_key)
     assert stored == voucher
-    assert stored["HasPdf"] is True
+    assert (stored["HasPdf"], stored["HasImages"], stored["HasEhf"]) == (True, False, False)
     assert stored["Lines"][0]["NetAmount"] == Decimal("3999.20")
     assert [row["AccountNo"] for row in stored["Transactions"]] == [6540, 2710, 2400]
     assert admin.transactions(api.client_key) == stored["Transactions"]
     [document] = admin.documents(api.client_key)
-    assert document["filename"] == "elkjop.pdf"
+    assert (document["kind"], document["filename"]) == ("pdf", "elkjop.pdf")
     assert document["size"] == len(PDF)
     assert "content" not in document
+
+
+def test_read_back_of_page_images_and_ehf(api, admin):
+    pages = [page_image(0), page_image(1)]
+    voucher = admin.add_supplier_voucher(
+        api.client_key,
+        supplier_no=20003,
+        voucher_date="2026-11-10",
+        page_images=pages,
+        ehf=True,
+        lines=[{"account_no": 6900, "net_amount": "399.20", "vat_code": "1"}],
+    )
+
+    documents = admin.documents(api.client_key, include_bytes=True)
+
+    assert (voucher["HasPdf"], voucher["HasImages"], voucher["HasEhf"]) == (False, True, True)
+    assert [(row["kind"], row["filename"]) for row in documents] == [
+        ("image", f"{voucher['VoucherNo']}_0.jpg"),
+        ("image", f"{voucher['VoucherNo']}_1.jpg"),
+        ("ehf", f"{voucher['VoucherNo']}.xml"),
+    ]
+    assert [row["content"] for row in documents[:2]] == pages
+
+
+def test_journal_lines_are_checked(api, admin):
+    with pytest.raises(SimulatorAdminError, match="supplier 29999"):
+        admin.add_journal(
+            api.client_key,
+            voucher_type="BankJournal",
+            voucher_date="2026-11-01",
+            lines=[
+                {"account_no": 2400, "net_amount": "10", "supplier_no": 29999},
+                {"account_no": 1920, "net_amount": "-10"},
+            ],
+        )
+    with pytest.raises(SimulatorAdminError, match="account 9999"):
+        admin.add_journal(
+            api.client_key,
+            voucher_type="ManualJournal",
+            voucher_date="2026-11-01",
+            lines=[{"account_no": 9999, "net_amount": "0"}],
+        )
+    with pytest.raises(SimulatorAdminError, match="supplier is the voucher's"):
+        admin.add_supplier_voucher(
+            api.client_key,
+            supplier_no=20001,
+            voucher_date="2026-11-01",
+            lines=[{"account_no": 7140, "net_amount": "1", "supplier_no": 20002}],
+        )
 
 
 def test_stats_count_requests_by_endpoint_and_status(api, admin):

@@ -138,9 +138,7 @@ def test_patch_with_unknown_path_names_the_segment(api):
     )
 
     assert response.status_code == 400
-    assert response.json()["detail"] == (
-        "CustomerPatchDto: The target location specified by path segment 'Nickname' was not found."
-    )
+    assert "'Nickname' was not found" in response.json()["detail"]
 
 
 def test_patch_cannot_touch_read_only_fields(api):
@@ -198,3 +196,15 @@ def test_patch_of_unknown_customer_is_404(api):
     response = api.patch("/Customers/1", [{"op": "replace", "path": "/Name", "value": "X"}])
 
     assert response.status_code == 404
+
+
+def test_the_customer_number_series_is_served_and_kept(api):
+    [series] = data(api.get("/SubLedgerNumberSeries?subLedgerNumberSeriesType=Customer"))
+    assert (series["FromInclusive"], series["ToInclusive"]) == (10000, 19999)
+
+    outside = api.post("/Customers", {"Name": "Acme AS", "Number": 30001})
+
+    assert outside.status_code == 400
+    assert "outside the customer sub-ledger's number series 10000-19999" in (
+        outside.json()["detail"]
+    )

@@ -1,4 +1,5 @@
-"""Voucher documentation: PDF upload, what a voucher has, and the zip download."""
+"""Voucher documentation: PDF upload, what a voucher has, and the zip download; scanned
+and EHF vouchers with page images."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ import zipfile
 import pytest
 import requests
 
+from sandbox.openapi.validator import validate_response
+from sandbox.simulator import SimulatorAdminError
+from sandbox.simulator.books import page_image
 from sandbox.simulator.resources.documentation import MAX_PDF_BYTES
 from tests.simulator.builders import PDF, Ids, create_customer, invoice_body, post_invoice
 from tests.simulator.raw import TIMEOUT, data
@@ -125,3 +129,67 @@ def test_only_pdf_documentation_exists(api, voucher):
 def test_id_or_voucher_no_is_required(api):
     assert api.get("/VoucherDocumentation").status_code == 400
     assert api.get("/VoucherDocumentation/Download").status_code == 400
+
+
+# --- vouchers a person booked: scanned pages and EHF ------------------------------------
+
+PAGES = [page_image(n) for n in range(11)]  # 11 pages, so "10" must sort after "9"
+
+
+def _booked(admin, client_key: str, **documentation) -> dict:
+    return admin.add_supplier_voucher(
+        client_key,
+        supplier_no=20002,
+        voucher_date="2026-11-10",
+        lines=[{"account_no": 6540, "net_amount": "100.00", "vat_code": "1"}],
+        **documentation,
+    )
+
+
+def _status(api, voucher: dict) -> tuple[bool, bool, bool]:
+    [row] = data(api.get("/VoucherDocumentation", id=voucher["Id"]))
+    assert validate_response("GET", "/VoucherDocumentation", 200, [row]) == []
+    return row["HasPdf"], row["HasImages"], row["HasEhf"]
+
+
+def _in_page_order(files: dict[str, bytes]) -> list[bytes]:
+    def order(name: str) -> int:
+        return int(name.rsplit("_", 1)[1].removesuffix(".jpg"))
+
+    return [files[name] for name in sorted(files, key=order)]
+
+
+def test_a_scanned_voucher_has_page_images_only(api, admin):
+    voucher = _booked(admin, api.client_key, page_images=PAGES)
+
+    assert _status(api, voucher) == (False, True, False)
+    assert _download(api, voucher["Id"], "Pdf").status_code == 404
+    images = _unzip(_download(api, voucher["Id"], "Images"))
+    assert _in_page_order(images) == PAGES
+    assert set(images) == {f"{voucher['VoucherNo']}_{n}.jpg" for n in range(11)}
+    assert _unzip(_download(api, voucher["Id"], "All")) == images
+
+
+def test_an_ehf_voucher_has_its_document_and_the_rendered_pages_but_no_pdf(api, admin):
+    voucher = _booked(admin, api.client_key, page_images=PAGES[:2], ehf=True, invoice_no="E-77")
+
+    assert _status(api, voucher) == (False, True, True)
+    assert _download(api, voucher["Id"], "Pdf").status_code == 404
+    assert _in_page_order(_unzip(_download(api, voucher["Id"], "Images"))) == PAGES[:2]
+    [ehf] = _unzip(_download(api, voucher["Id"], "Ehf")).values()
+    assert b"<cbc:ID>E-77</cbc:ID>" in ehf
+
+
+def test_a_voucher_with_a_pdf(api, admin):
+    voucher = _booked(admin, api.client_key, pdf=PDF, pdf_filename="elkjop.pdf")
+
+    assert _status(api, voucher) == (True, False, False)
+    assert _unzip(_download(api, voucher["Id"], "Pdf")) == {"elkjop.pdf": PDF}
+    assert _download(api, voucher["Id"], "Images").status_code == 404
+
+
+def test_pages_must_be_jpeg_and_ehf_must_have_pages(api, admin):
+    with pytest.raises(SimulatorAdminError, match="JPEG"):
+        _booked(admin, api.client_key, page_images=[PDF])
+    with pytest.raises(SimulatorAdminError, match="EHF"):
+        _booked(admin, api.client_key, ehf=True)

@@ -41,7 +41,7 @@ def test_name_is_required(api):
     response = api.post("/Projects", {"Code": "P1"})
 
     assert response.status_code == 400
-    assert "Name is required" in response.json()["detail"]
+    assert "'Name' is a required property" in response.json()["detail"]
 
 
 def test_dot_in_code_is_refused(api):
@@ -85,7 +85,8 @@ def test_status_must_be_a_known_name(api):
 
     assert unknown.status_code == 400
     assert number.status_code == 400
-    assert "integers" in number.json()["detail"]
+    assert "body.ProjectStatus: 1 is not of type 'string'" in number.json()["detail"]
+    assert "body.ProjectStatus: 'Finished' is not one of" in unknown.json()["detail"]
 
 
 def test_filter_by_project_codes(api):

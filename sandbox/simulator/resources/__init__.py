@@ -3,6 +3,7 @@
 from sandbox.simulator.resources import (
     customers,
     documentation,
+    incoming_invoices,
     projects,
     reference,
     transactions,
@@ -16,4 +17,5 @@ ROUTES = (
     + vouchers.ROUTES
     + documentation.ROUTES
     + transactions.ROUTES
+    + incoming_invoices.ROUTES
 )

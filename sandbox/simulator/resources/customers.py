@@ -107,6 +107,13 @@ def _save(client: ClientState, fields: dict[str, Any], existing: dict | None) ->
         raise not_found(f"Department with code '{code}' was not found.")
     if fields["Number"] is None:
         fields["Number"] = existing["Number"] if existing else _next_number(client)
+    first, last = client.number_series["Customer"]
+    if not first <= fields["Number"] <= last:
+        raise validation_error(
+            ENTITY,
+            f"Number {fields['Number']} is outside the customer sub-ledger's number series "
+            f"{first}-{last}.",
+        )
     now = now_text()
     customer = existing or {
         "Id": client.next_id(),

@@ -1,7 +1,13 @@
 """Voucher documentation: upload a PDF (`PUT /VoucherDocumentation?id=`), ask what a
 voucher has (`GET /VoucherDocumentation`), download it as a zip (`.../Download`).
 
-PDF only, at most 30 MB (taken as 30 MiB), one PDF per voucher: an upload replaces it.
+Uploads: PDF only, at most 30 MB (taken as 30 MiB), one PDF per voucher: an upload
+replaces it. Vouchers a person booked may instead have scanned pages (JPEG images only) or
+an EHF invoice whose pages are rendered as images (`books.Documentation`). A download
+holds the files of the type asked for (`All`: every file); a voucher without any is 404.
+Page images are named with their sort order (`{VoucherNo}_{order}.jpg`, 0 the main page);
+the zip lists them last page first, since nothing promises a reader any order but the
+names'.
 """
 
 from __future__ import annotations
@@ -72,11 +78,11 @@ def download_documentation(ctx: Context) -> Response:
     kind = next((name for name in DOCUMENTATION_TYPES if name.lower() == wanted.lower()), None)
     if kind is None:
         raise bad_parameter(f"documentationType must be one of {', '.join(DOCUMENTATION_TYPES)}.")
-    # Vouchers posted through the API carry no page images or EHF, only the uploaded PDF.
-    if voucher.pdf is None or kind not in ("Pdf", "All"):
+    files = _files(voucher, kind)
+    if not files:
         raise not_found(f"Voucher with id = {voucher.id} has no {kind} documentation.")
     return Response(
-        _zipped(voucher.pdf),
+        _zipped(files),
         content_type="application/zip",
         headers={"Content-Disposition": f'attachment; filename="{voucher.voucher_no}.zip"'},
     )
@@ -106,17 +112,25 @@ def _documentation_row(voucher: Voucher) -> dict[str, Any]:
         "VoucherNo": voucher.voucher_no,
         "VoucherType": voucher.voucher_type,
         "HasPdf": voucher.pdf is not None,
-        "HasImages": False,
-        "HasEhf": False,
+        "HasImages": bool(voucher.images),
+        "HasEhf": voucher.ehf is not None,
         "HasSalesOrderAttachments": False,
         "IsImported": voucher.is_imported,
     }
 
 
-def _zipped(document: Document) -> bytes:
+def _files(voucher: Voucher, kind: str) -> list[Document]:
+    pdf = [voucher.pdf] if voucher.pdf is not None else []
+    images = list(reversed(voucher.images))
+    ehf = [voucher.ehf] if voucher.ehf is not None else []
+    return {"Pdf": pdf, "Images": images, "Ehf": ehf, "All": pdf + images + ehf}[kind]
+
+
+def _zipped(documents: list[Document]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(document.filename, document.content)
+        for document in documents:
+            archive.writestr(document.filename, document.content)
     return buffer.getvalue()
 
 

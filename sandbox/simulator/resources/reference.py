@@ -5,6 +5,8 @@ they are set up by a person, not by this integration.
 
 from __future__ import annotations
 
+import uuid
+
 from werkzeug.wrappers import Response
 
 from sandbox.simulator.query import Filter, filtered, paged
@@ -23,7 +25,26 @@ def _lister(collection: str, *filters: Filter) -> Handler:
 
 
 def lock_date_settings(ctx: Context) -> Response:
-    return json_response({"LockDate": ctx.client.lock_date})
+    # LockDateSettingsDto.LockDate is a date, not nullable: an open client has none.
+    lock_date = ctx.client.lock_date
+    return json_response({"LockDate": lock_date} if lock_date else {})
+
+
+def number_series(ctx: Context) -> Response:
+    wanted = ctx.query.codes("subLedgerNumberSeriesType")
+    rows = [
+        {
+            "Id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{ctx.client.client_key}/{kind}")),
+            "Name": kind,
+            "SubLedgerNumberSeriesType": kind,
+            "FromInclusive": first,
+            "ToInclusive": last,
+            "IsDefault": True,
+        }
+        for kind, (first, last) in ctx.client.number_series.items()
+        if not wanted or kind.casefold() in wanted
+    ]
+    return paged(ctx.request, ctx.query, rows)
 
 
 ROUTES = (
@@ -37,4 +58,5 @@ ROUTES = (
     Route("GET", "/VatCodes", _lister("vat_codes")),
     Route("GET", "/Suppliers", _lister("suppliers", Filter("supplierNos", "Number", "numbers"))),
     Route("GET", "/LockDateSettings", lock_date_settings),
+    Route("GET", "/SubLedgerNumberSeries", number_series),
 )

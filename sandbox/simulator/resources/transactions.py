@@ -1,6 +1,7 @@
-"""`GET /AccountTransactions`: the postings of supplier vouchers set up through the admin
-API (`books.post_supplier_voucher`). `fromDate` and `toDate` are required and select on
-PostingDate, both inclusive."""
+"""`GET /AccountTransactions`: the ledger's rows, of every voucher in the client: those a
+person booked (`books`: supplier invoices, journals, reversals) and those the integration
+posted (`vouchers`). `fromDate` and `toDate` are required and select on PostingDate, both
+inclusive."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sandbox.simulator.routing import Context, Route
 FILTERS = (
     Filter("accountNos", "AccountNo", "numbers"),
     Filter("projectCodes", "ProjectCode", "codes"),
+    Filter("departmentCodes", "DepartmentCode", "codes"),
     Filter("voucherTypes", "VoucherType", "codes"),
     Filter("voucherNos", "VoucherNo", "numbers"),
     Filter("vatCodes", "VatCode", "codes"),

@@ -5,7 +5,9 @@ from sync_worker.poweroffice.resources.accounts import Accounts
 from sync_worker.poweroffice.resources.customers import Customers
 from sync_worker.poweroffice.resources.departments import Departments
 from sync_worker.poweroffice.resources.employees import Employees
+from sync_worker.poweroffice.resources.incoming_invoices import IncomingInvoices
 from sync_worker.poweroffice.resources.lock_date import LockDate
+from sync_worker.poweroffice.resources.number_series import NumberSeries
 from sync_worker.poweroffice.resources.outgoing_invoices import OutgoingInvoices
 from sync_worker.poweroffice.resources.projects import Projects
 from sync_worker.poweroffice.resources.suppliers import Suppliers
@@ -14,10 +16,7 @@ from sync_worker.poweroffice.resources.voucher_documentation import (
     VoucherDocumentation,
     unpack_pdfs,
 )
-from sync_worker.poweroffice.resources.vouchers import (
-    OutgoingCreditNoteJournals,
-    OutgoingInvoiceJournals,
-)
+from sync_worker.poweroffice.resources.vouchers import OutgoingInvoiceJournals
 
 __all__ = [
     "AccountTransactions",
@@ -25,8 +24,9 @@ __all__ = [
     "Customers",
     "Departments",
     "Employees",
+    "IncomingInvoices",
     "LockDate",
-    "OutgoingCreditNoteJournals",
+    "NumberSeries",
     "OutgoingInvoiceJournals",
     "OutgoingInvoices",
     "Projects",

@@ -19,6 +19,9 @@ class Projects(Resource):
             lambda row: str(row.get("Code") or "").casefold() == wanted, projectCodes=code
         )
 
+    def get(self, project_id: int) -> dict:
+        return self._get(project_id)
+
     def create(self, body: dict) -> dict:
         return self._create(body)
 

@@ -1,15 +1,22 @@
-"""Voucher documentation (`/VoucherDocumentation`): the PDF on a voucher, both ways."""
+"""Voucher documentation (`/VoucherDocumentation`): the PDF on a voucher, both ways, and
+the page images of a scanned or EHF voucher."""
 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
+from collections.abc import Callable
 from pathlib import PurePosixPath
 
 from sync_worker.errors import ExportRefused, PermanentError
 from sync_worker.poweroffice.resources.base import Resource
 
 MAX_PDF_BYTES = 30 * 1024 * 1024  # PowerOffice Go's limit per upload
+# No file PowerOffice Go keeps is larger than what it takes in an upload.
+MAX_FILE_BYTES = MAX_PDF_BYTES
+IMAGE_SUFFIXES = (".jpg", ".jpeg")
+_NUMBER = re.compile(r"(\d+)")
 
 
 class VoucherDocumentation(Resource):
@@ -26,29 +33,51 @@ class VoucherDocumentation(Resource):
         return self._client.request("GET", self.path, params={"id": voucher_id}).items
 
     def download(self, voucher_id: str, documentation_type: str = "Pdf") -> bytes:
-        """The voucher's documentation as a zip archive (see `unpack_pdfs`)."""
+        """The voucher's documentation as a zip archive (see `unpack_pdfs`, and
+        `unpack_images` for `documentation_type="Images"`)."""
         params = {"id": voucher_id, "documentationType": documentation_type}
         return self._client.request("GET", f"{self.path}/Download", params=params).content
 
 
 def unpack_pdfs(archive: bytes) -> list[tuple[str, bytes]]:
     """The PDFs in a downloaded archive as (file name, bytes), in name order."""
+    return _unpack(archive, (".pdf",), key=lambda name: name)
+
+
+def unpack_images(archive: bytes) -> list[tuple[str, bytes]]:
+    """The JPEG page images in a downloaded archive as (file name, bytes), in page order.
+
+    The sort order is in the file name (0 the main page), which is read as a number, so
+    that page 10 follows page 9; the order of the archive itself promises nothing.
+    """
+    return _unpack(archive, IMAGE_SUFFIXES, key=_page_order)
+
+
+def _unpack(
+    archive: bytes, suffixes: tuple[str, ...], key: Callable[[str], object]
+) -> list[tuple[str, bytes]]:
     if not archive:
         return []
     try:
         with zipfile.ZipFile(io.BytesIO(archive)) as bundle:
-            members = sorted(bundle.infolist(), key=lambda info: info.filename)
-            return [_read_pdf(bundle, info) for info in members if _is_pdf(info)]
+            members = [info for info in bundle.infolist() if _is_file(info, suffixes)]
+            members.sort(key=lambda info: key(info.filename))
+            return [_read(bundle, info) for info in members]
     except zipfile.BadZipFile as exc:
         raise PermanentError("GET /VoucherDocumentation/Download: answer is not a zip") from exc
 
 
-def _is_pdf(info: zipfile.ZipInfo) -> bool:
-    return not info.is_dir() and info.filename.lower().endswith(".pdf")
+def _page_order(name: str) -> list[int | str]:
+    """'10001_10.jpg' → ['', 10001, '_', 10, '.jpg']: names compared number by number."""
+    return [int(part) if part.isdigit() else part.lower() for part in _NUMBER.split(name)]
 
 
-def _read_pdf(bundle: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[str, bytes]:
-    if info.file_size > MAX_PDF_BYTES:  # no PDF PowerOffice Go took can be larger
+def _is_file(info: zipfile.ZipInfo, suffixes: tuple[str, ...]) -> bool:
+    return not info.is_dir() and info.filename.lower().endswith(suffixes)
+
+
+def _read(bundle: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[str, bytes]:
+    if info.file_size > MAX_FILE_BYTES:
         raise PermanentError(f"voucher documentation {info.filename!r} is implausibly large")
     # Only the base name: a caller writing files must not follow paths from the archive.
     return PurePosixPath(info.filename).name, bundle.read(info)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from sync_worker.mapping import customer_create_body, customer_fields, json_patch
 from tests.unit.schemas.examples import entity
 
@@ -25,18 +27,26 @@ def test_customer_fields():
     assert customer_fields(entity("customer.changed")) == EXPECTED_FIELDS
 
 
-def test_a_customer_without_address_gets_empty_fields_and_the_default_country():
+def test_a_customer_without_address_sends_none():
     customer = replace(entity("customer.changed"), address=None, organization_number=None)
     fields = customer_fields(customer)
 
     assert fields["OrganizationNumber"] is None
-    assert fields["MailAddress"] == {
-        "AddressLine1": None,
-        "AddressLine2": None,
-        "ZipCode": None,
-        "City": None,
-        "CountryCode": "NO",
-    }
+    assert "MailAddress" not in fields
+
+
+@pytest.mark.parametrize("missing", ["postal_code", "city"])
+def test_a_half_address_is_never_sent(missing):
+    # ContactAddressPostDto requires both ZipCode and City.
+    customer = entity("customer.changed")
+    half = replace(customer, address=replace(customer.address, **{missing: None}))
+    assert "MailAddress" not in customer_fields(half)
+
+
+def test_an_address_with_postal_code_and_city_gets_the_default_country():
+    customer = entity("customer.changed")
+    plain = replace(customer, address=replace(customer.address, street2=None, country_code=None))
+    assert customer_fields(plain)["MailAddress"]["CountryCode"] == "NO"
 
 
 def test_a_foreign_customer_keeps_its_country():

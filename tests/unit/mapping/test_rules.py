@@ -62,7 +62,12 @@ def line(invoice, **changes):
 
 
 def test_a_sound_invoice_resolves_its_ids():
-    assert check() == InvoiceIds(account_ids={"3000": 3001}, vat_ids={"3": 31}, department_id=7)
+    assert check() == InvoiceIds(
+        account_ids={"3000": 3001},
+        vat_ids={"3": 31},
+        vat_rates={"3": Decimal("0.25")},
+        department_id=7,
+    )
 
 
 def test_an_invoice_without_department_has_no_department_id():
@@ -238,7 +243,7 @@ def test_a_project_number_with_a_dot_is_refused_again():
 def test_a_pdf_above_thirty_megabytes():
     invoice = entity("invoice.finalized")
     big = Attachment(
-        filename="faktura.pdf", content_type="application/pdf", content=bytes(31_000_000)
+        filename="faktura.pdf", content_type="application/pdf", content=bytes(31 * 1024 * 1024)
     )
     problem = the_problem(replace(invoice, attachment=big))
     assert problem.startswith("The PDF faktura.pdf is 31.0 MB; PowerOffice Go takes at most 30 MB.")
@@ -301,3 +306,90 @@ def test_a_customer_without_organisation_number_when_not_delivered_by_print():
         check_customer(customer, delivery_type="EHF")
     assert "delivery type EHF" in str(caught.value)
     assert "Add the organisation number to the customer in Moment" in str(caught.value)
+
+
+def test_pdf_by_email_needs_an_email_address_not_an_organisation_number():
+    customer = replace(entity("customer.changed"), organization_number=None)
+    check_customer(customer, delivery_type="PdfByEmail")
+
+    no_email = replace(customer, invoice_email=None, contact_email=None)
+    with pytest.raises(ExportRefused, match="no invoice or contact e-mail address") as caught:
+        check_customer(no_email, delivery_type="PdfByEmail")
+    assert "delivery type PdfByEmail" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "limit"), [("street", 200), ("street2", 200), ("postal_code", 50), ("city", 100)]
+)
+def test_an_address_field_longer_than_powerofficego_takes_is_named(field, limit):
+    customer = entity("customer.changed")
+    long = replace(customer, address=replace(customer.address, **{field: "x" * (limit + 1)}))
+    check_customer(
+        replace(long, address=replace(long.address, **{field: "x" * limit})), delivery_type="Print"
+    )
+    with pytest.raises(
+        ExportRefused, match=f"{limit + 1} characters long; PowerOffice Go takes at most {limit}"
+    ):
+        check_customer(long, delivery_type="Print")
+
+
+def test_a_customer_number_outside_the_ledgers_number_series():
+    customer = entity("customer.changed")  # number 10001
+    check_customer(customer, delivery_type="Print", number_series=[range(10000, 20000)])
+    with pytest.raises(ExportRefused, match="outside the customer ledger's number series") as c:
+        check_customer(customer, delivery_type="Print", number_series=[range(20000, 30000)])
+    assert "20000–29999" in str(c.value)
+    assert c.value.rests_on_lookups
+
+
+def test_no_known_number_series_refuses_no_number():
+    check_customer(entity("customer.changed"), delivery_type="Print", number_series=[])
+
+
+def with_account(**settings) -> dict:
+    return ACCOUNTS | {"3000": ACCOUNTS["3000"] | settings}
+
+
+def test_an_inactive_account_is_refused():
+    problem = the_problem(accounts=with_account(IsActive=False))
+    assert problem.startswith("Account 3000 (line 1) is inactive in PowerOffice Go.")
+
+
+def test_an_account_that_requires_a_project():
+    invoice = entity("invoice.finalized")
+    check(invoice, accounts=with_account(IsProjectRequired=True))
+    problem = the_problem(
+        replace(invoice, project=None), accounts=with_account(IsProjectRequired=True)
+    )
+    assert problem.startswith("Account 3000 (line 1) requires a project in PowerOffice Go")
+
+
+def test_an_account_that_requires_a_department():
+    invoice = replace(entity("invoice.finalized"), department_code=None)
+    problem = the_problem(invoice, accounts=with_account(IsDepartmentRequired=True))
+    assert problem.startswith("Account 3000 (line 1) requires a department in PowerOffice Go")
+
+
+def test_an_account_locked_to_another_vat_code_names_both_codes():
+    check(accounts=with_account(IsVatCodeLocked=True))  # locked to "3", Moment sends "3"
+    problem = the_problem(accounts=with_account(IsVatCodeLocked=True, VatCode="31"))
+    assert problem.startswith(
+        "Account 3000 (line 1) is locked to VAT code 31 in PowerOffice Go, but Moment sends "
+        "VAT code 3. Set the external VAT code on account 3000 in Moment"
+    )
+
+
+def test_an_inactive_department_is_refused():
+    problem = the_problem(departments={"20": {"Id": 7, "IsActive": False}})
+    assert problem.startswith("The invoice's department 20 is inactive in PowerOffice Go.")
+
+
+def test_a_refusal_rests_on_the_lookups_only_when_every_problem_does():
+    with pytest.raises(ExportRefused) as unknown:
+        check(accounts={})
+    assert unknown.value.rests_on_lookups
+    invoice = entity("invoice.finalized")
+    without_vat = replace(invoice, lines=(line(invoice, vat_code=None),))
+    with pytest.raises(ExportRefused) as both:
+        check(without_vat, accounts={})
+    assert not both.value.rests_on_lookups

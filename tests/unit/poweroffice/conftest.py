@@ -16,6 +16,7 @@ import responses
 
 from config.settings import Settings, load_settings
 from sync_worker.poweroffice import PowerOfficeClient, keys
+from tests.openapi.recorded import recorded_problems
 
 BASE = "https://pogo.test/Demo/v2"
 TOKEN_URL = "https://pogo.test/Demo/OAuth/Token"
@@ -66,8 +67,13 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def rsps() -> Iterator[responses.RequestsMock]:
+    """Mocked HTTP; at teardown every request sent to the v2 API must be one PowerOffice
+    Go's published OpenAPI allows (sandbox/openapi), or the test fails naming why."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield mock
+        problems = recorded_problems((call.request for call in mock.calls), BASE)
+    if problems:
+        pytest.fail("requests the v2 OpenAPI refuses:\n" + "\n".join(problems), pytrace=False)
 
 
 @pytest.fixture

@@ -17,6 +17,8 @@ from tests.unit.poweroffice.conftest import BASE, api_calls
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n"
 
+VOUCHER_ID = "38ecfc1a-bf51-448f-99a8-a61bc5771109"  # voucher ids are uuids
+
 
 def query(**params) -> list:
     return [matchers.query_param_matcher(params)]
@@ -118,37 +120,52 @@ def test_lock_date(client, rsps, token_endpoint, answer, expected):
     assert client.lock_date.get() == expected
 
 
-@pytest.mark.parametrize(
-    ("resource", "path"),
-    [
-        ("outgoing_invoice_journals", "/Vouchers/OutgoingInvoiceJournals"),
-        ("outgoing_credit_note_journals", "/Vouchers/OutgoingCreditNoteJournals"),
-    ],
-)
-def test_post_and_read_vouchers(client, rsps, token_endpoint, resource, path):
+def test_post_and_read_vouchers(client, rsps, token_endpoint):
+    path = "/Vouchers/OutgoingInvoiceJournals"  # invoices and credit notes alike
     voucher = {"Id": "38ecfc1a-0000-4000-8000-000000000001", "VoucherNo": None}
     rsps.add(responses.POST, f"{BASE}{path}", status=201, json=voucher)
     rsps.add(responses.GET, f"{BASE}{path}/{voucher['Id']}", json={**voucher, "VoucherNo": 15545})
 
-    journal = getattr(client, resource)
+    journal = client.outgoing_invoice_journals
     assert journal.create({"InvoiceNo": "10042"}) == voucher
     assert journal.get(voucher["Id"])["VoucherNo"] == 15545
 
 
+def test_customer_number_series(client, rsps, token_endpoint):
+    rows = [
+        {"FromInclusive": 10000, "ToInclusive": 19999, "SubLedgerNumberSeriesType": "Customer"},
+        {"FromInclusive": 50000, "ToInclusive": 50999, "SubLedgerNumberSeriesType": "Customer"},
+    ]
+    rsps.add(
+        responses.GET,
+        f"{BASE}/SubLedgerNumberSeries",
+        json=rows,
+        match=[
+            matchers.query_param_matcher(
+                {"subLedgerNumberSeriesType": "Customer"}, strict_match=False
+            )
+        ],
+    )
+
+    assert client.number_series.customer_numbers() == [range(10000, 20000), range(50000, 51000)]
+    assert client.number_series.customer_numbers() == [range(10000, 20000), range(50000, 51000)]
+    assert len(rsps.calls) == 2  # the token, then one look-up: the second came from the cache
+
+
 def test_find_outgoing_invoice_by_number(client, rsps, token_endpoint):
-    rows = [{"Id": "38ecfc1a", "InvoiceNo": 10042}]
+    rows = [{"Id": VOUCHER_ID, "InvoiceNo": 10042}]
     rsps.add(responses.GET, f"{BASE}/OutgoingInvoices", json=rows, match=query(invoiceNos="10042"))
 
-    assert client.outgoing_invoices.find_by_invoice_no("10042")["Id"] == "38ecfc1a"
+    assert client.outgoing_invoices.find_by_invoice_no("10042")["Id"] == VOUCHER_ID
 
 
 @pytest.mark.parametrize("status", [200, 202, 204])
 def test_upload_pdf_as_multipart_file(client, rsps, token_endpoint, status):
     rsps.add(
-        responses.PUT, f"{BASE}/VoucherDocumentation", status=status, match=query(id="38ecfc1a")
+        responses.PUT, f"{BASE}/VoucherDocumentation", status=status, match=query(id=VOUCHER_ID)
     )
 
-    client.voucher_documentation.upload("38ecfc1a", "invoice-10042.pdf", PDF)
+    client.voucher_documentation.upload(VOUCHER_ID, "invoice-10042.pdf", PDF)
 
     request = api_calls(rsps)[0].request
     assert request.headers["Content-Type"].startswith("multipart/form-data; boundary=")
@@ -160,15 +177,15 @@ def test_upload_pdf_as_multipart_file(client, rsps, token_endpoint, status):
 @pytest.mark.parametrize("pdf", [b"<html>not a pdf</html>", PDF + bytes(MAX_PDF_BYTES)])
 def test_upload_refuses_what_poweroffice_go_would_refuse(client, rsps, token_endpoint, pdf):
     with pytest.raises(ExportRefused, match=r"^PUT /VoucherDocumentation: invoice.pdf is "):
-        client.voucher_documentation.upload("38ecfc1a", "invoice.pdf", pdf)
+        client.voucher_documentation.upload(VOUCHER_ID, "invoice.pdf", pdf)
     assert client.calls == 0
 
 
 def test_list_voucher_documentation(client, rsps, token_endpoint):
-    rows = [{"VoucherId": "38ecfc1a", "HasPdf": True, "HasImages": False}]
-    rsps.add(responses.GET, f"{BASE}/VoucherDocumentation", json=rows, match=query(id="38ecfc1a"))
+    rows = [{"VoucherId": VOUCHER_ID, "HasPdf": True, "HasImages": False}]
+    rsps.add(responses.GET, f"{BASE}/VoucherDocumentation", json=rows, match=query(id=VOUCHER_ID))
 
-    assert client.voucher_documentation.list("38ecfc1a") == rows
+    assert client.voucher_documentation.list(VOUCHER_ID) == rows
 
 
 def zip_of(files: dict[str, bytes]) -> bytes:
@@ -186,10 +203,10 @@ def test_download_and_unpack_the_pdfs(client, rsps, token_endpoint):
         f"{BASE}/VoucherDocumentation/Download",
         body=archive,
         content_type="application/zip",
-        match=query(id="38ecfc1a", documentationType="Pdf"),
+        match=query(id=VOUCHER_ID, documentationType="Pdf"),
     )
 
-    downloaded = client.voucher_documentation.download("38ecfc1a")
+    downloaded = client.voucher_documentation.download(VOUCHER_ID)
 
     assert downloaded == archive
     assert unpack_pdfs(downloaded) == [("1.pdf", PDF + b"1"), ("2.PDF", PDF + b"2")]
