@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from tests.simulator.builders import create_customer
@@ -208,3 +209,23 @@ def test_the_customer_number_series_is_served_and_kept(api):
     assert "outside the customer sub-ledger's number series 10000-19999" in (
         outside.json()["detail"]
     )
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"MailAddress": {"ZipCode": "0150"}}, "body.MailAddress: 'City' is a required property"),
+        (
+            {"MailAddress": {"ZipCode": "0150", "City": "O" * 101}},
+            "body.MailAddress.City: longer than maxLength 100",
+        ),
+        ({"Nickname": "Acme"}, "Nickname"),
+    ],
+    ids=["a half address", "an over-long city name", "a field outside the DTO"],
+)
+def test_what_the_spec_refuses_is_refused_with_the_field_named(api, fields, problem):
+    response = api.post("/Customers", {"Name": "Acme AS", "Number": 10001, **fields})
+
+    assert response.status_code == 400
+    assert problem in response.json()["detail"]
+    assert api.get("/Customers").status_code == 204  # nothing half-written
