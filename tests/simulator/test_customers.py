@@ -206,8 +206,8 @@ def test_the_customer_number_series_is_served_and_kept(api):
     outside = api.post("/Customers", {"Name": "Acme AS", "Number": 30001})
 
     assert outside.status_code == 400
-    assert "outside the customer sub-ledger's number series 10000-19999" in (
-        outside.json()["detail"]
+    assert (
+        "outside the customer sub-ledger's number series 10000-19999" in (outside.json()["detail"])
     )
 
 
