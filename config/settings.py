@@ -48,6 +48,7 @@ class Settings:
     smtp_from: str
     smtp_tls: str
     transfer_max_retries: int
+    import_max_retries: int
     retry_backoff_base_seconds: int
     retry_backoff_max_seconds: int
     task_soft_time_limit_seconds: int
@@ -55,6 +56,8 @@ class Settings:
     visibility_timeout_seconds: int
     error_email_interval_seconds: int
     credit_note_wait_seconds: int
+    wait_first_seconds: int
+    wait_max_seconds: int
     log_level: str
 
     @property
@@ -138,6 +141,7 @@ def _read(env: Env) -> dict[str, Any]:
         "smtp_from": env.str("SMTP_FROM", "sync-worker@localhost"),
         "smtp_tls": env.str("SMTP_TLS", "off", validate=_one_of(SMTP_TLS_MODES)).lower(),
         "transfer_max_retries": env.int("SYNC_TRANSFER_MAX_RETRIES", 8, validate=Range(0, 50)),
+        "import_max_retries": env.int("SYNC_IMPORT_MAX_RETRIES", 3, validate=Range(0, 50)),
         "retry_backoff_base_seconds": env.int("SYNC_RETRY_BACKOFF_BASE", 30, validate=positive),
         "retry_backoff_max_seconds": env.int("SYNC_RETRY_BACKOFF_MAX", 900, validate=positive),
         "task_soft_time_limit_seconds": env.int(
@@ -151,6 +155,8 @@ def _read(env: Env) -> dict[str, Any]:
         "credit_note_wait_seconds": env.int(
             "SYNC_CREDIT_NOTE_WAIT_SECONDS", 600, validate=Range(0, 86400)
         ),
+        "wait_first_seconds": env.int("SYNC_WAIT_FIRST_SECONDS", 5, validate=positive),
+        "wait_max_seconds": env.int("SYNC_WAIT_MAX_SECONDS", 300, validate=positive),
         "log_level": env.str(
             "SYNC_LOG_LEVEL", "INFO", validate=_one_of(("DEBUG", "INFO", "WARNING", "ERROR"))
         ).upper(),
@@ -165,6 +171,8 @@ def _check_relations(values: dict[str, Any]) -> None:
         raise SettingsError(f"SYNC_SECRET_KEY {exc}") from None
     if values["retry_backoff_base_seconds"] > values["retry_backoff_max_seconds"]:
         raise SettingsError("SYNC_RETRY_BACKOFF_BASE must not exceed SYNC_RETRY_BACKOFF_MAX")
+    if values["wait_first_seconds"] > values["wait_max_seconds"]:
+        raise SettingsError("SYNC_WAIT_FIRST_SECONDS must not exceed SYNC_WAIT_MAX_SECONDS")
     if values["task_soft_time_limit_seconds"] >= values["task_time_limit_seconds"]:
         raise SettingsError("SYNC_TASK_SOFT_TIME_LIMIT must be below SYNC_TASK_TIME_LIMIT")
     # A countdown longer than the visibility timeout makes Redis hand the same task to a

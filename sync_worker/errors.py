@@ -1,9 +1,14 @@
-"""The error hierarchy. Tasks decide whether to retry from the class alone.
+"""The error hierarchy. What happens next is decided from the class alone
+(`sync_worker.policy`).
 
     SyncError
-    ├── TransientError          try again later: timeouts, lost connections, 429, 5xx, lock held
+    ├── Redundant               nothing to do: the same work runs elsewhere right now
+    │   └── ImportRunning       another expense import of the tenant holds its lock
+    ├── TransientError          try again later: timeouts, lost connections, 429, 5xx
     │   ├── RateLimited         PowerOffice Go said 429; `retry_after` seconds
-    │   └── EntityBusy          another worker holds the entity's lock
+    │   └── Waiting             other work must finish first; waiting spends no retry
+    │       ├── EntityBusy      another worker holds the entity's lock
+    │       └── WaitingForInvoice  a credit note's invoice is still on its way
     └── PermanentError          retrying cannot help; a person must act
         ├── InvalidMessage      the message breaks the contract (names message and field)
         ├── ExportRefused       a rule of ours refused the export before any write
@@ -31,6 +36,14 @@ class SyncError(Exception):
         return self.message
 
 
+class Redundant(SyncError):
+    """The work is being done elsewhere right now: nothing to retry, nothing to report."""
+
+
+class ImportRunning(Redundant):
+    """Another import of the same tenant holds the lock: this one has nothing to do."""
+
+
 class TransientError(SyncError):
     """The same call may succeed later; the task retries with backoff."""
 
@@ -43,8 +56,17 @@ class RateLimited(TransientError):
         self.retry_after = max(retry_after, 1.0)
 
 
-class EntityBusy(TransientError):
+class Waiting(TransientError):
+    """Another piece of work has to finish first. Not a failure: it is waited for, longer
+    each time, and no retry is spent on it."""
+
+
+class EntityBusy(Waiting):
     """Another worker is transferring the same entity right now."""
+
+
+class WaitingForInvoice(Waiting):
+    """A credit note's invoice is still on its way through this system."""
 
 
 class PermanentError(SyncError):

@@ -1,4 +1,4 @@
-"""The glue between a Celery task and the transfer runner: retry or not, from the Decision."""
+"""The glue between a Celery task and the policy's decision: run again, or end."""
 
 from __future__ import annotations
 
@@ -6,28 +6,41 @@ import logging
 
 from celery import Task
 
-from config.settings import get_settings
-from sync_worker.retry import retry_countdown
-from sync_worker.transfers.runner import Decision, Handler, run_message
+from sync_worker import policy
+from sync_worker.failures import as_sync_error
+from sync_worker.policy import Decision
+from sync_worker.transfers.runner import Handler, run_message
 
 log = logging.getLogger(__name__)
 
-# Every transfer task: acknowledged after it ran, and retried only as the runner decides.
+# Every transfer task: acknowledged after it ran, and retried only as the policy decides.
 # The runner counts failures per entity in the database, so Celery's own count is off
 # (`max_retries=None` here; passing it to `retry()` alone does not lift the default of 3).
 TRANSFER_TASK = {"bind": True, "acks_late": True, "max_retries": None}
 
 
 def run_transfer(task: Task, handler: Handler, message_id: str) -> str:
-    """Run the transfer; a transient error re-schedules the task, anything else ends it."""
+    """Run the transfer; a decision to wait or retry re-schedules the task."""
     try:
-        decision: Decision = run_message(message_id, handler, task_id=task.request.id)
+        decision = run_message(message_id, handler, task_id=task.request.id)
     except Exception as exc:
         # The books themselves could not be kept (the database is down): a task that ended
         # here would be acknowledged and lost, so it comes back later instead.
         log.exception("transfer of message %s could not be recorded; retrying", message_id)
-        countdown = retry_countdown(task.request.retries, get_settings())
-        raise task.retry(countdown=countdown, exc=exc) from exc
-    if decision.action == "retry":
-        raise task.retry(countdown=decision.countdown)
+        raise again(task, never_given_up(task, exc, "the transfer's books"), exc) from exc
+    if decision.runs_again:
+        raise again(task, decision)
     return decision.action
+
+
+def again(task: Task, decision: Decision, exc: BaseException | None = None) -> Exception:
+    """Celery's retry for a decision that runs the task again."""
+    return task.retry(countdown=decision.countdown, exc=exc)
+
+
+def never_given_up(task: Task, exc: BaseException, work: str) -> Decision:
+    """The policy's decision for work that is never given up; Celery's own count of the
+    task's retries shapes the backoff, since no book could be written to count in."""
+    return policy.decide(
+        as_sync_error(exc, work), attempt=task.request.retries + 1, max_retries=None
+    )

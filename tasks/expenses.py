@@ -14,14 +14,14 @@ def schedule_expense_imports() -> int:
     return len(enqueue_due_imports(app))
 
 
-# max_retries=None on the task: the runner decides about retries (a few, with backoff) and
-# records the failure with its error e-mail; Celery's own limit (3 by default, and
-# `retry(max_retries=None)` does not lift it) would end the task without either.
+# max_retries=None on the task: the policy decides about retries (a few, with backoff) and
+# the runner records the failure with its error e-mail; Celery's own limit (3 by default,
+# and `retry(max_retries=None)` does not lift it) would end the task without either.
 @app.task(bind=True, name=IMPORT_EXPENSES.name, acks_late=True, max_retries=None)
 def import_expenses(self, tenant_id: int) -> str:
     """Import one tenant's new expenses from PowerOffice Go."""
-    outcome = run_import(tenant_id, retries_done=self.request.retries, task_id=self.request.id)
-    if outcome.action == "retry":
+    decision = run_import(tenant_id, task_id=self.request.id)
+    if decision.runs_again:
         # Not the scheduled run's expiry: a retry dropped before it ran would go unmailed.
-        raise self.retry(countdown=outcome.countdown, expires=None)
-    return f"{outcome.action}: {outcome.reason}"
+        raise self.retry(countdown=decision.countdown, expires=None)
+    return f"{decision.action}: {decision.reason}"

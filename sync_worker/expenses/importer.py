@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 from sync_worker import kinds
 from sync_worker.db.models import EntityState, Expense, ExpenseAttachment, Tenant
 from sync_worker.db.session import session_scope
-from sync_worker.errors import EntityBusy, NotFound, SyncError
+from sync_worker.errors import EntityBusy, ImportRunning, NotFound
 from sync_worker.expenses.pages import pages_to_pdf
 from sync_worker.expenses.selection import (
     CURRENCY,
@@ -69,10 +69,6 @@ SUPPLIER_NAME_LENGTH = 200
 # (vouchers done, vouchers to do): the CLI draws its progress bar from it.
 Progress = Callable[[int, int], None]
 Attachments = list[tuple[str, bytes]]
-
-
-class ImportRunning(SyncError):
-    """Another import of the same tenant holds the lock: this one has nothing to do."""
 
 
 @dataclass

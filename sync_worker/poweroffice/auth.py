@@ -3,8 +3,8 @@
 Every worker process of every tenant reads the token from Redis, so a tenant costs one
 token request per token lifetime, not one per process. The token is renewed 60 s before
 PowerOffice Go's `expires_in` runs out (a request must not leave with a token that dies
-on the way). When it is missing or due, exactly one caller per client key renews it,
-holding a Redis lock (SET NX PX); the others poll the cache until the new token is there.
+on the way). When it is missing or due, exactly one caller per client key renews it
+while the others wait for its token (`single_flight`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import secrets
 import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -21,21 +20,12 @@ import redis
 
 from sync_worker.errors import TransientError
 from sync_worker.poweroffice import keys
+from sync_worker.poweroffice.single_flight import MISSING, SingleFlight
 from sync_worker.poweroffice.transport import ApiResponse
 
 log = logging.getLogger(__name__)
 
 RENEW_BEFORE_EXPIRY_SECONDS = 60.0
-POLL_SECONDS = 0.05
-
-# Delete a key only if it still holds what the caller saw: a lock we own, a token that
-# failed. Without the check one worker would delete another's fresh value.
-_DELETE_IF_EQUAL = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-"""
 
 Sender = Callable[..., ApiResponse]
 
@@ -71,48 +61,34 @@ class TokenSource:
         self._operation = f"POST {self._path}"
         self._redis = redis_client
         self._send = send
-        self._lock_ms = round(lock_seconds * 1000)
-        self._max_polls = int((lock_seconds + 1) / POLL_SECONDS)
         self._clock = clock
-        self._sleep = sleep
-        self._delete_if_equal = redis_client.register_script(_DELETE_IF_EQUAL)
+        self._flight = SingleFlight(redis_client, lock_seconds=lock_seconds, sleep=sleep)
 
     def __repr__(self) -> str:
         return f"TokenSource(tenant={self._tenant[:8]})"
 
     def token(self) -> str:
         """A token valid for at least another minute, renewed first if need be."""
-        for _ in range(self._max_polls):
-            cached = self._cached()
-            if cached is not None:
-                return cached
-            if (renewed := self._renew_if_first()) is not None:
-                return renewed
-            self._sleep(POLL_SECONDS)  # another worker is renewing: wait for its token
-        raise TransientError(f"{self._operation}: token renewal by another worker timed out")
+        return self._flight.get(
+            self._lock_key, self._cached, self._renew, timed_out=self._renewal_timed_out
+        )
 
     def invalidate(self, token: str) -> None:
         """Forget `token` after a 401, unless another worker already replaced it."""
         raw = self._redis.get(self._cache_key)
         if raw is not None and json.loads(raw)["token"] == token:
-            self._delete_if_equal(keys=[self._cache_key], args=[raw])
+            self._flight.delete_if_equal(self._cache_key, raw)
 
-    def _cached(self) -> str | None:
+    def _cached(self) -> str:
+        """The cached token, or MISSING when there is none or it is due for renewal."""
         raw = self._redis.get(self._cache_key)
         if raw is None:
-            return None
+            return MISSING
         entry = json.loads(raw)
-        return entry["token"] if self._clock() < entry["renew_at"] else None
+        return entry["token"] if self._clock() < entry["renew_at"] else MISSING
 
-    def _renew_if_first(self) -> str | None:
-        owner = secrets.token_hex(8)
-        if not self._redis.set(self._lock_key, owner, nx=True, px=self._lock_ms):
-            return None
-        try:
-            # The previous holder may have stored a token between our read and our lock.
-            return self._cached() or self._renew()
-        finally:
-            self._delete_if_equal(keys=[self._lock_key], args=[owner])
+    def _renewal_timed_out(self) -> str:
+        raise TransientError(f"{self._operation}: token renewal by another worker timed out")
 
     def _renew(self) -> str:
         response = self._send(

@@ -23,7 +23,7 @@ from config.tasks import UPLOAD_INVOICE_ATTACHMENT
 from sync_worker import kinds, outbox
 from sync_worker.db.models import EntityState, SyncStatus, utcnow
 from sync_worker.db.session import session_scope
-from sync_worker.errors import AlreadyExists, ExportRefused, TransientError
+from sync_worker.errors import AlreadyExists, ExportRefused, TransientError, WaitingForInvoice
 from sync_worker.mapping.gross import Absorbed
 from sync_worker.mapping.invoices import VoucherKind, gross_amounts, voucher_body
 from sync_worker.mapping.references import external_import_reference
@@ -38,10 +38,6 @@ VOUCHER_REQUESTED = "voucher_requested"
 VOUCHER_POSTED = "voucher_posted"
 ATTACHMENT_UPLOADED = "attachment_uploaded"
 POSTED_STEPS = (VOUCHER_POSTED, ATTACHMENT_UPLOADED)
-
-
-class WaitingForInvoice(TransientError):
-    """A credit note's invoice is still on its way through this system."""
 
 
 def transfer_voucher(run: Transfer, state: EntityState) -> bool:

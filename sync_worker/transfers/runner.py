@@ -1,51 +1,39 @@
 """Runs one message's transfer and keeps the books; knows nothing of Celery.
 
 Under the entity's lock it skips stale messages, calls the kind's handler, and turns the
-outcome into a `Decision` for the task: done, skipped, retry after a countdown, or
-failed. The decision rests on the error's class alone: transient errors retry with
-backoff until the retries are used up, permanent ones fail at once. A failure is
-recorded with its error e-mail enqueued in the same transaction.
+outcome into a `policy.Decision` for the task. What an error leads to is the policy's to
+say, from its class alone; the runner keeps the counts it needs (waits and failures, in
+the database) and the books: every try in the history, and a failure recorded with its
+error e-mail enqueued in the same transaction.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
+from contextlib import ExitStack
 
 from sqlalchemy import func, select
 
 from config.settings import get_settings
-from sync_worker import kinds, outbox
+from sync_worker import kinds, outbox, policy
 from sync_worker.db.models import Attempt, EntityState, Message, MessageStatus, SyncStatus, utcnow
 from sync_worker.db.session import session_scope
-from sync_worker.errors import EntityBusy, RateLimited, SyncError, TransientError
+from sync_worker.errors import EntityBusy, SyncError
 from sync_worker.failures import as_sync_error
 from sync_worker.locks import advisory_lock
+from sync_worker.policy import Action, Decision
 from sync_worker.poweroffice import PowerOfficeClient
-from sync_worker.retry import max_countdown, retry_countdown
 from sync_worker.schemas.messages import parse_message
 from sync_worker.tenants import decrypt_client_key
 from sync_worker.transfers import state as states
 from sync_worker.transfers.context import CallLog, Transfer
-from sync_worker.transfers.invoices import WaitingForInvoice
 
 log = logging.getLogger(__name__)
 
-WAIT_FIRST_SECONDS = 5.0  # a credit note's first wait for its invoice; doubles each time
-WAIT_MAX = 300.0
 
 # Returns True when the message is completely handled (an invoice is not, until its PDF).
 Handler = Callable[[Transfer, EntityState], bool]
-
-
-@dataclass(frozen=True)
-class Decision:
-    action: Literal["done", "skipped", "retry", "failed"]
-    countdown: float = 0.0
-    reason: str = ""
 
 
 def run_message(message_id: str, handler: Handler, *, task_id: str | None = None) -> Decision:
@@ -53,16 +41,24 @@ def run_message(message_id: str, handler: Handler, *, task_id: str | None = None
     with session_scope() as session:
         message = session.get(Message, message_id)
         if message is None:
-            return Decision("skipped", reason=f"no message {message_id} is stored")
+            return Decision(Action.SKIPPED, reason=f"no message {message_id} is stored")
         tenant = message.tenant
     if message.status in (MessageStatus.DONE, MessageStatus.STALE):
-        return Decision("skipped", reason=f"message already {message.status}")
+        return Decision(Action.SKIPPED, reason=f"message already {message.status}")
     state = states.read_state(tenant.id, message.kind, message.entity_number)
-    try:
-        with advisory_lock("entity", tenant.id, f"{message.kind}:{message.entity_number}"):
+    with ExitStack() as held:
+        try:
+            held.enter_context(
+                advisory_lock("entity", tenant.id, f"{message.kind}:{message.entity_number}")
+            )
+        except EntityBusy as busy:
+            # Another worker runs this entity: its state is that worker's to write.
+            return policy.decide(busy, attempt=1, max_retries=None)
+        try:
             return _run_locked(message, tenant, handler, task_id)
-    except Exception as exc:
-        return _decide(exc, message, state.id, step=getattr(exc, "step", "start"), task_id=task_id)
+        except Exception as exc:
+            error = as_sync_error(exc, "the transfer")
+            return _book(error, message, state.id, getattr(exc, "step", "start"), task_id)
 
 
 def _run_locked(message: Message, tenant, handler: Handler, task_id: str | None) -> Decision:
@@ -70,7 +66,7 @@ def _run_locked(message: Message, tenant, handler: Handler, task_id: str | None)
         status = session.get_one(Message, message.id).status
     if status in (MessageStatus.DONE, MessageStatus.STALE):
         # A duplicate delivery that waited for the lock while the first one finished.
-        return Decision("skipped", reason=f"message already {status}")
+        return Decision(Action.SKIPPED, reason=f"message already {status}")
     state = states.read_state(tenant.id, message.kind, message.entity_number)
     stale = _stale_reason(message, state)
     if stale:
@@ -86,7 +82,7 @@ def _run_locked(message: Message, tenant, handler: Handler, task_id: str | None)
                 task_id=task_id,
                 detail=stale,
             )
-        return Decision("skipped", reason=stale)
+        return Decision(Action.SKIPPED, reason=stale)
     calls = CallLog()
     run = Transfer(
         tenant=tenant,
@@ -105,7 +101,7 @@ def _run_locked(message: Message, tenant, handler: Handler, task_id: str | None)
         raise
     if complete:
         _finish_message(message.id, MessageStatus.DONE)
-    return Decision("done")
+    return Decision(Action.DONE)
 
 
 def _stale_reason(message: Message, state: EntityState) -> str | None:
@@ -135,28 +131,27 @@ def _finish_message(message_id: str, status: MessageStatus, error: str | None = 
 # --- deciding what happens after an error ------------------------------------------------
 
 
-def _decide(
-    exc: Exception, message: Message, state_id: int, *, step: str, task_id: str | None
+def _book(
+    error: SyncError, message: Message, state_id: int, step: str, task_id: str | None
 ) -> Decision:
-    error = as_sync_error(exc, "the transfer")
-    if isinstance(error, EntityBusy) and step == "start":
-        # Another worker holds this entity: its state is that worker's to write.
-        return Decision("retry", countdown=random.uniform(2, 10), reason=str(error))
-    if isinstance(error, WaitingForInvoice | EntityBusy):
-        # Waiting for another piece of work is not a failure; it spends no retry, but
-        # waits longer each time, so a long wait costs few look-ups.
-        waits = _record(message, state_id, step, "waiting", error, task_id, SyncStatus.WAITING)
-        countdown = min(WAIT_FIRST_SECONDS * 2**waits, max_countdown(get_settings()), WAIT_MAX)
-        return Decision("retry", countdown=countdown * random.uniform(0.8, 1.0), reason=str(error))
-    if isinstance(error, TransientError):
-        failures = _count_failure(state_id)
-        if failures <= get_settings().transfer_max_retries:
-            _record(message, state_id, step, "retry", error, task_id, SyncStatus.RETRYING)
-            at_least = error.retry_after if isinstance(error, RateLimited) else 0.0
-            countdown = retry_countdown(failures - 1, get_settings(), at_least=at_least)
-            return Decision("retry", countdown=countdown, reason=str(error))
-    _fail(message, state_id, step, error, task_id)
-    return Decision("failed", reason=str(error))
+    """Count what the policy needs, ask it, and keep the books of what it decided."""
+    verdict = policy.verdict(error)
+    if verdict is Action.WAIT:
+        attempt = 1 + _record(
+            message, state_id, step, "waiting", error, task_id, SyncStatus.WAITING
+        )
+    elif verdict is Action.RETRY:
+        attempt = _count_failure(state_id)
+    else:
+        attempt = 1
+    decision = policy.decide(
+        error, attempt=attempt, max_retries=get_settings().transfer_max_retries
+    )
+    if decision.action is Action.RETRY:
+        _record(message, state_id, step, "retry", error, task_id, SyncStatus.RETRYING)
+    elif decision.action is Action.FAILED:
+        _fail(message, state_id, step, error, task_id)
+    return decision
 
 
 def _count_failure(state_id: int) -> int:

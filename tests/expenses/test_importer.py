@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from config.settings import get_settings
 from sync_worker.db.models import Attempt, OutboxEntry, Tenant
 from sync_worker.db.session import session_scope
 from sync_worker.errors import AuthenticationFailed
@@ -258,14 +259,14 @@ def test_poweroffice_go_down_retries_then_fails(books):
     books.voucher(line(7140, "1.00", None, "2026-017"))
     books.admin.set_faults(error_rate=1.0, error_paths=["/AccountTransactions"])
 
-    first = runner.run_import(books.tenant_id, retries_done=0)
-    last = runner.run_import(books.tenant_id, retries_done=runner.MAX_RETRIES)
+    retries = get_settings().import_max_retries
+    runs = [runner.run_import(books.tenant_id, task_id="t-1") for _ in range(retries + 1)]
 
-    assert first.action == "retry" and first.countdown >= 1
-    assert last.action == "failed"
+    assert all(run.action == "retry" and run.countdown >= 1 for run in runs[:-1])
+    assert runs[-1].action == "failed"
     with session_scope() as session:
         outcomes = list(session.scalars(select(Attempt.outcome).order_by(Attempt.id)))
-    assert outcomes == ["retry", "failed"]
+    assert outcomes == ["retry"] * retries + ["failed"]
 
     books.admin.clear_faults()
     assert runner.run_import(books.tenant_id).action == "done"
@@ -293,5 +294,5 @@ def test_the_task_retries_a_few_times_then_fails_once(books):
     with session_scope() as session:
         outcomes = list(session.scalars(select(Attempt.outcome).order_by(Attempt.id)))
         entries = list(session.scalars(select(OutboxEntry)))
-    assert outcomes == ["retry"] * runner.MAX_RETRIES + ["failed"]
+    assert outcomes == ["retry"] * get_settings().import_max_retries + ["failed"]
     assert len(entries) == 1

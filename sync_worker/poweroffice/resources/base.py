@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sync_worker.poweroffice.client import PowerOfficeClient
 
 JSON_PATCH = {"Content-Type": "application/json-patch+json"}
+# Values per list filter (`supplierNos=`, `projectCodes=`, …) in one request: keeps the
+# query string far below gateway URL limits.
+FILTER_VALUES_PER_REQUEST = 100
 
 
 class Resource:
@@ -37,6 +40,14 @@ class Resource:
     def _rows(self, **params: Any) -> list[dict]:
         """Every matching row, all pages."""
         return self._client.list_all(self.path, params)
+
+    def _rows_matching(self, name: str, values: Sequence[Any], **params: Any) -> list[dict]:
+        """Every row whose filter `name` is one of `values`, asked for a chunk at a time."""
+        rows: list[dict] = []
+        for start in range(0, len(values), FILTER_VALUES_PER_REQUEST):
+            chunk = list(values[start : start + FILTER_VALUES_PER_REQUEST])
+            rows += self._rows(**params, **{name: chunk})
+        return rows
 
     def _first(self, matches: Callable[[dict], bool], **params: Any) -> dict | None:
         """The row a filter (one page) finds; `matches` guards against a wide filter."""

@@ -11,9 +11,6 @@ from collections.abc import Iterable
 
 from sync_worker.poweroffice.resources.base import Resource
 
-# Voucher numbers per request: keeps the query string far below gateway URL limits.
-CHUNK = 100
-
 
 class IncomingInvoices(Resource):
     path = "/IncomingInvoices"
@@ -21,8 +18,4 @@ class IncomingInvoices(Resource):
     def by_voucher_nos(self, voucher_nos: Iterable[int]) -> list[dict]:
         """The incoming invoices and credit notes with these voucher numbers (others, and
         vouchers of other types, are simply absent)."""
-        wanted = sorted(set(voucher_nos))
-        rows: list[dict] = []
-        for start in range(0, len(wanted), CHUNK):
-            rows += self._rows(voucherNos=wanted[start : start + CHUNK])
-        return rows
+        return self._rows_matching("voucherNos", sorted(set(voucher_nos)))

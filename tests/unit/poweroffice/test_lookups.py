@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -91,3 +94,39 @@ def test_cached_amounts_stay_decimal(client, rsps, token_endpoint):
 
     assert cached["3"]["Rate"] == Decimal("0.25")
     assert isinstance(cached["3"]["Rate"], Decimal)
+
+
+def test_concurrent_workers_of_a_cold_tenant_load_a_table_once(
+    backend, make_client, rsps, token_endpoint
+):
+    def slow_vat_codes(_request) -> tuple[int, dict, str]:
+        time.sleep(0.2)  # long enough for every thread to find the load's lock held
+        return 200, {}, json.dumps(LOOKUPS["vat_codes"][1])
+
+    rsps.add_callback(responses.GET, f"{BASE}/VatCodes", callback=slow_vat_codes)
+    workers = [
+        make_client(
+            backend.client_key,
+            redis=backend.redis,
+            settings=backend.settings,
+            clock=time.time,
+            sleep=time.sleep,
+        )
+        for _ in range(8)
+    ]
+    start = threading.Barrier(len(workers))
+    results: list[dict] = []
+
+    def work(worker) -> None:
+        start.wait()
+        results.append(worker.vat_codes.by_code())
+
+    threads = [threading.Thread(target=work, args=(worker,)) for worker in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(results) == 8 and all(result == results[0] for result in results)
+    assert results[0]["3"]["Rate"] == Decimal("0.25")
+    assert len(api_calls(rsps)) == 1
