@@ -8,7 +8,8 @@
     │   ├── RateLimited         PowerOffice Go said 429; `retry_after` seconds
     │   └── Waiting             other work must finish first; waiting spends no retry
     │       ├── EntityBusy      another worker holds the entity's lock
-    │       └── WaitingForInvoice  a credit note's invoice is still on its way
+    │       ├── WaitingForInvoice   a credit note's invoice is still on its way
+    │       └── WaitingForCustomer  a project's customer is still on its way
     └── PermanentError          retrying cannot help; a person must act
         ├── InvalidMessage      the message breaks the contract (names message and field)
         ├── ExportRefused       a rule of ours refused the export before any write
@@ -67,6 +68,10 @@ class EntityBusy(Waiting):
 
 class WaitingForInvoice(Waiting):
     """A credit note's invoice is still on its way through this system."""
+
+
+class WaitingForCustomer(Waiting):
+    """A project's customer is still on its way through this system."""
 
 
 class PermanentError(SyncError):

@@ -25,7 +25,7 @@ from sync_worker.db.models import (
 )
 from sync_worker.db.session import session_scope
 from sync_worker.tenants import get_tenant
-from sync_worker.transfers import state as states
+from sync_worker.transfers import messages
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def retransfer(tenant_code: str, kind: str, numbers: list[str]) -> list[Requeste
     with session_scope() as session:
         tenant = get_tenant(session, tenant_code)
         for number in numbers:
-            latest = states.newest_message(session, tenant.id, kind, number)
+            latest = messages.newest_message(session, tenant.id, kind, number)
             if latest is None:
                 results.append(
                     Requested(
@@ -101,7 +101,7 @@ def retry(state_ids: list[int]) -> list[Requested]:
                     )
                 )
                 continue
-            latest = states.newest_message(session, state.tenant_id, state.kind, state.number)
+            latest = messages.newest_message(session, state.tenant_id, state.kind, state.number)
             if latest is None:
                 results.append(Requested(name, False, "no message stored for it"))
                 continue

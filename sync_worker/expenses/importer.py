@@ -56,15 +56,15 @@ from sync_worker.expenses.selection import (
 from sync_worker.locks import advisory_lock
 from sync_worker.norway import ore
 from sync_worker.poweroffice import PowerOfficeClient
+from sync_worker.poweroffice.resources.base import FILTER_VALUES_PER_REQUEST
 from sync_worker.poweroffice.resources.voucher_documentation import unpack_images, unpack_pdfs
 from sync_worker.tenants import decrypt_client_key
 
 log = logging.getLogger(__name__)
 
-PROJECT_CODES_PER_REQUEST = 100  # keeps the query string far below gateway URL limits
 SOURCE_IDS_PER_QUERY = 1000
 LOCK_WAIT_SECONDS = 1.0  # a held lock means an import is running: do not queue behind it
-SUPPLIER_NAME_LENGTH = 200
+SUPPLIER_NAME_LENGTH = Expense.__table__.c.supplier_name.type.length  # what the column holds
 
 # (vouchers done, vouchers to do): the CLI draws its progress bar from it.
 Progress = Callable[[int, int], None]
@@ -186,12 +186,12 @@ def _transactions(
     types: tuple[str, ...],
 ) -> list[dict]:
     rows: list[dict] = []
-    for start in range(0, len(codes), PROJECT_CODES_PER_REQUEST):
+    for start in range(0, len(codes), FILTER_VALUES_PER_REQUEST):
         rows += client.account_transactions.list(
             window.from_date,
             window.to_date,
             account_nos=account_filter(threshold),
-            project_codes=codes[start : start + PROJECT_CODES_PER_REQUEST],
+            project_codes=codes[start : start + FILTER_VALUES_PER_REQUEST],
             voucher_types=list(types),
         )
     return rows

@@ -18,15 +18,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from config.settings import get_settings
-from sync_worker import outbox, policy
+from sync_worker import history, outbox, policy
 from sync_worker.db.models import Attempt, Tenant
 from sync_worker.db.session import session_scope
 from sync_worker.errors import SyncError
 from sync_worker.expenses.importer import import_for_tenant, import_lock
 from sync_worker.failures import as_sync_error
+from sync_worker.notifications import error_emails
 from sync_worker.notifications.compose import EXPENSE_IMPORT
 from sync_worker.policy import Action, Decision
-from sync_worker.transfers.state import fail_with_email, record_error
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def _fail(tenant_id: int, error: SyncError, task_id: str | None) -> int:
     log.warning("expense import of tenant %s failed: %s", tenant_id, error)
     with session_scope() as session:
         attempt = _record_in(session, tenant_id, "failed", error, task_id)
-        entry_id = fail_with_email(session, attempt)
+        entry_id = error_emails.enqueue(session, attempt)
         attempt_id = attempt.id
     outbox.send([entry_id])
     return attempt_id
@@ -85,12 +85,12 @@ def _fail(tenant_id: int, error: SyncError, task_id: str | None) -> int:
 def _record_in(
     session: Session, tenant_id: int, outcome: str, error: SyncError, task_id: str | None
 ) -> Attempt:
-    return record_error(
+    return history.record(
         session,
-        error,
         tenant_id=tenant_id,
         state_id=None,
         step=STEP,
         outcome=outcome,
         task_id=task_id,
+        error=error,
     )

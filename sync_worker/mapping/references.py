@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
-from sync_worker.mapping.limits import EXTERNAL_IMPORT_REFERENCE_LENGTH
+from sync_worker.poweroffice.limits import EXTERNAL_IMPORT_REFERENCE_LENGTH
 
 _DIGEST_LENGTH = 12
 

@@ -3,7 +3,10 @@
 Each check collects every problem it finds and raises one `ExportRefused` listing them, one
 per line, written for the accountant who reads the error e-mail: what is wrong, where, and
 what to do. A successful check returns the PowerOffice Go ids it resolved, so the mapping
-uses exactly what was checked.
+uses exactly what was checked. What a transfer finds refused only on its way (in this
+system's state or in PowerOffice Go: a credited invoice that failed, a number taken by
+someone else's voucher, a project's missing customer) is worded here too, in the same form,
+so that every refusal the accountant reads is written in one place.
 
 Look-ups come from PowerOffice Go, keyed the way Moment names things: `accounts` by account
 number (`GET /GeneralLedgerAccounts`: `Id`, `IsActive`, `VatCode`, `IsVatCodeLocked`,
@@ -24,10 +27,10 @@ from typing import Any
 
 from sync_worker import kinds
 from sync_worker.errors import ExportRefused
-from sync_worker.mapping import limits
 from sync_worker.mapping.customers import PRINT_DELIVERY, has_mail_address
 from sync_worker.mapping.invoices import VoucherKind
 from sync_worker.norway import ore
+from sync_worker.poweroffice import limits
 from sync_worker.schemas.entities import (
     Accrual,
     Attachment,
@@ -130,13 +133,51 @@ def check_customer_fields(customer: Customer) -> None:
 def _refuse(subject: str, own_problems: list[str], lookup_problems: list[str]) -> None:
     """Raise one refusal listing every problem; it rests on the look-ups only when every
     problem does, since a fresh look-up cannot mend the others."""
-    problems = own_problems + lookup_problems
-    if problems:
-        listed = "\n".join(f"- {problem}" for problem in problems)
-        raise ExportRefused(
-            f"{subject} was not transferred to PowerOffice Go:\n{listed}",
-            rests_on_lookups=not own_problems,
-        )
+    if problems := own_problems + lookup_problems:
+        raise _refusal(subject, *problems, rests_on_lookups=not own_problems)
+
+
+# --- refusals a transfer finds on its way --------------------------------------------------
+
+
+def credited_invoice_failed(credit_note_number: int, invoice_number: int) -> ExportRefused:
+    """The credit note's invoice failed to transfer: the credit note cannot go before it."""
+    return _refusal(
+        f"{kinds.get(kinds.CREDIT_NOTE).label.capitalize()} {credit_note_number}",
+        f"The invoice it credits, {invoice_number}, failed to transfer. Fix that invoice first "
+        "(see its error e-mail); the credit note can then be transferred again.",
+    )
+
+
+def number_used_by_another_voucher(
+    kind: VoucherKind, number: int, voucher: int | str
+) -> ExportRefused:
+    """The invoice number is taken in PowerOffice Go by a voucher this integration did not
+    post (keyed in by hand after an error e-mail, say): it is never adopted."""
+    return _refusal(
+        f"{kinds.get(kind).label.capitalize()} {number}",
+        f"Its number is already used by voucher {voucher} in PowerOffice Go, which this "
+        "integration did not post. If it is the same invoice, keyed in by hand, leave it; "
+        "otherwise reverse that voucher in PowerOffice Go and transfer again.",
+    )
+
+
+def customer_of_project_missing(project_number: str, customer_number: str) -> ExportRefused:
+    """The project's customer is neither in PowerOffice Go nor on its way there."""
+    return _refusal(
+        f"Project {project_number}",
+        f"Its customer {customer_number} is not in PowerOffice Go. Transfer the customer from "
+        "Moment (Setup > Tools, customers), then transfer the project again.",
+    )
+
+
+def _refusal(subject: str, *problems: str, rests_on_lookups: bool = False) -> ExportRefused:
+    """The accountant's text: what was not transferred, then one "- " line per problem."""
+    listed = "\n".join(f"- {problem}" for problem in problems)
+    return ExportRefused(
+        f"{subject} was not transferred to PowerOffice Go:\n{listed}",
+        rests_on_lookups=rests_on_lookups,
+    )
 
 
 # --- one rule each -------------------------------------------------------------------------
@@ -311,15 +352,12 @@ def _credited_invoice_problems(invoice: Invoice, kind: VoucherKind, known: bool)
 
 def _attachment_problems(attachment: Attachment) -> Iterator[str]:
     if len(attachment.content) > limits.ATTACHMENT_BYTES:
-        size = Decimal(len(attachment.content)) / _MEBIBYTE
+        size = Decimal(len(attachment.content)) / limits.MEBIBYTE
+        most = limits.ATTACHMENT_BYTES // limits.MEBIBYTE
         yield (
             f"The PDF {attachment.filename} is {size:.1f} MB; PowerOffice Go takes at most "
-            f"{limits.ATTACHMENT_BYTES // _MEBIBYTE} MB. Make the PDF smaller in Moment, then "
-            f"transfer the invoice again."
+            f"{most} MB. Make the PDF smaller in Moment, then transfer the invoice again."
         )
-
-
-_MEBIBYTE = 1024 * 1024
 
 
 def _delivery_problems(customer: Customer, delivery_type: str) -> Iterator[str]:

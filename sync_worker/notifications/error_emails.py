@@ -15,6 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.settings import get_settings
+from config.tasks import SEND_ERROR_EMAIL
+from sync_worker import outbox
 from sync_worker.db.models import Attempt, EntityState, ErrorEmail, Tenant, utcnow
 from sync_worker.db.session import session_scope
 from sync_worker.norway import OSLO
@@ -22,6 +24,12 @@ from sync_worker.notifications import smtp
 from sync_worker.notifications.compose import Failure, compose
 
 log = logging.getLogger(__name__)
+
+
+def enqueue(session: Session, attempt: Attempt) -> int:
+    """Enqueue the error e-mail of a failed attempt, in the caller's transaction; the
+    outbox entry's id, to send once that transaction has committed."""
+    return outbox.add(session, SEND_ERROR_EMAIL, attempt_id=attempt.id).id
 
 
 def send_for_attempt(attempt_id: int) -> str:

@@ -5,10 +5,11 @@ costs no look-up calls. Values are PowerOffice Go's own rows, exactly as they ca
 as Decimal), so a cached answer and a fresh one are indistinguishable to the caller.
 
 A missing or expired table is loaded by one caller per tenant at a time while the others
-wait for its answer (`single_flight`), as tokens are renewed (`auth`). Without it every worker process that starts an invoice of the tenant in the same
-moment loads the same tables: with four transfer processes, a burst of invoices after the
-cache expired cost up to four calls per table instead of one, against the platform's
-shared 10 requests per second (benchmarks/calls_per_invoice.py measured it).
+wait for its answer (`single_flight`), as tokens are renewed (`auth`). Without it every
+worker process that starts an invoice of the tenant in the same moment loads the same
+tables: with four transfer processes, a burst of invoices after the cache expired cost up
+to four calls per table instead of one, against the platform's shared 10 requests per
+second (benchmarks/calls_per_invoice.py measured it).
 """
 
 from __future__ import annotations
@@ -23,8 +24,6 @@ import redis
 from sync_worker.poweroffice import codec, keys
 from sync_worker.poweroffice.single_flight import MISSING, SingleFlight
 
-DEFAULT_LOCK_SECONDS = 40.0  # a load that waits for rate-limit slots, pages, then answers
-
 
 class LookupCache:
     """Look-ups of one tenant, each kept `ttl_seconds` (0 turns caching off)."""
@@ -35,7 +34,7 @@ class LookupCache:
         tenant: str,
         ttl_seconds: int,
         *,
-        lock_seconds: float = DEFAULT_LOCK_SECONDS,
+        lock_seconds: float,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._redis = redis_client

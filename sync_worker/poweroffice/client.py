@@ -91,6 +91,9 @@ class PowerOfficeClient:
             sleep=sleep,
             background=background,
         )
+        # A token renewal or a table load holds its lock for one request's timeout and a
+        # wait for rate-limit slots; past that, the others stop waiting for it.
+        lock_seconds = settings.pogo_timeout_seconds + 10
         self._tokens = TokenSource(
             tenant=self.key_id,
             application_key=settings.pogo_application_key,
@@ -99,7 +102,7 @@ class PowerOfficeClient:
             token_url=settings.pogo_token_url,
             redis_client=redis,
             send=self._send,
-            lock_seconds=settings.pogo_timeout_seconds + 10,
+            lock_seconds=lock_seconds,
             clock=clock,
             sleep=sleep,
         )
@@ -107,7 +110,7 @@ class PowerOfficeClient:
             redis,
             self.key_id,
             settings.pogo_lookup_cache_seconds,
-            lock_seconds=settings.pogo_timeout_seconds + 10,
+            lock_seconds=lock_seconds,
             sleep=sleep,
         )
         self._attach_resources()

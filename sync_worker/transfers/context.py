@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
+from sync_worker import history
 from sync_worker.db.models import Message, Tenant
 from sync_worker.db.session import session_scope
+from sync_worker.errors import ExportRefused
 from sync_worker.poweroffice import PowerOfficeClient
 from sync_worker.schemas.entities import Envelope
-from sync_worker.transfers import state as states
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -75,7 +79,7 @@ class Transfer:
         duration_ms: int | None = None,
     ) -> None:
         with session_scope() as session:
-            states.record(
+            history.record(
                 session,
                 tenant_id=self.tenant.id,
                 state_id=state_id,
@@ -87,3 +91,14 @@ class Transfer:
                 http_status=self.calls.take_last_status(),
                 duration_ms=duration_ms,
             )
+
+    def checked(self, check: Callable[[bool], T]) -> T:
+        """Run export rules, `check(refresh)`, on the cached look-ups; when they refuse on
+        something PowerOffice Go may have changed since (a new account, a widened number
+        series), once more on fresh ones before the refusal stands."""
+        try:
+            return check(False)
+        except ExportRefused as refused:
+            if not refused.rests_on_lookups:
+                raise  # a missing VAT code or a wrong sum: fresh look-ups cannot help
+            return check(True)

@@ -31,10 +31,12 @@ class CustomerSync(EntitySync):
 
     def create_body(self, desired: dict[str, Any]) -> dict[str, Any]:
         delivery_type = self.run.tenant.invoice_delivery_type
-        check_customer(
-            self.entity,
-            delivery_type=delivery_type,
-            number_series=self.run.client.number_series.customer_numbers(),
+        self.run.checked(
+            lambda refresh: check_customer(
+                self.entity,
+                delivery_type=delivery_type,
+                number_series=self.run.client.number_series.customer_numbers(refresh=refresh),
+            )
         )
         return customer_create_body(
             self.entity,

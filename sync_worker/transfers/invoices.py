@@ -23,12 +23,18 @@ from config.tasks import UPLOAD_INVOICE_ATTACHMENT
 from sync_worker import kinds, outbox
 from sync_worker.db.models import EntityState, SyncStatus, utcnow
 from sync_worker.db.session import session_scope
-from sync_worker.errors import AlreadyExists, ExportRefused, TransientError, WaitingForInvoice
+from sync_worker.errors import AlreadyExists, TransientError, WaitingForInvoice
 from sync_worker.mapping.gross import Absorbed
 from sync_worker.mapping.invoices import VoucherKind, gross_amounts, voucher_body
 from sync_worker.mapping.references import external_import_reference
-from sync_worker.mapping.rules import InvoiceIds, check_invoice
+from sync_worker.mapping.rules import (
+    InvoiceIds,
+    check_invoice,
+    credited_invoice_failed,
+    number_used_by_another_voucher,
+)
 from sync_worker.schemas.entities import Invoice
+from sync_worker.transfers import messages
 from sync_worker.transfers import state as states
 from sync_worker.transfers.context import Transfer
 from sync_worker.transfers.customers import sync_customer
@@ -117,18 +123,14 @@ def upload_attachment(run: Transfer, state: EntityState) -> bool:
 def _check(run: Transfer, invoice: Invoice, kind: VoucherKind) -> InvoiceIds:
     """The export rules, before anything is written."""
     credited_known = _credited_invoice_known(run, invoice) if kind == kinds.CREDIT_NOTE else False
-    lookups = _lookups(run, refresh=False)
-    try:
-        return check_invoice(invoice, kind=kind, credited_invoice_known=credited_known, **lookups)
-    except ExportRefused as refused:
-        if not refused.rests_on_lookups:
-            raise  # a missing VAT code or a wrong sum: fresh look-ups cannot help
-        # The cached look-ups may predate a fix in PowerOffice Go: ask once more, fresh.
-        fresh = _lookups(run, refresh=True)
-        return check_invoice(invoice, kind=kind, credited_invoice_known=credited_known, **fresh)
+    return run.checked(
+        lambda refresh: check_invoice(
+            invoice, kind=kind, credited_invoice_known=credited_known, **_lookups(run, refresh)
+        )
+    )
 
 
-def _lookups(run: Transfer, *, refresh: bool) -> dict[str, Any]:
+def _lookups(run: Transfer, refresh: bool) -> dict[str, Any]:
     client = run.client
     return {
         "accounts": client.accounts.by_number(refresh=refresh),
@@ -145,17 +147,13 @@ def _credited_invoice_known(run: Transfer, credit_note: Invoice) -> bool:
         return False
     with session_scope() as session:
         invoice = states.find_state(session, run.tenant.id, kinds.INVOICE, str(number))
-        pending = states.has_pending_message(session, run.tenant.id, kinds.INVOICE, str(number))
+        pending = messages.has_pending_message(session, run.tenant.id, kinds.INVOICE, str(number))
     if invoice is not None and invoice.step in POSTED_STEPS:
         return True
     if pending:  # e.g. the corrected invoice is on its way again
         raise WaitingForInvoice(f"waiting for invoice {number} to be posted first")
     if invoice is not None and invoice.status == SyncStatus.FAILED:
-        raise ExportRefused(
-            f"Credit note {credit_note.number} was not transferred to PowerOffice Go:\n- The "
-            f"invoice it credits, {number}, failed to transfer. Fix that invoice first (see its "
-            "error e-mail); the credit note can then be transferred again."
-        )
+        raise credited_invoice_failed(credit_note.number, number)
     if invoice is not None:
         raise WaitingForInvoice(f"waiting for invoice {number} to be posted first")
     found = run.client.outgoing_invoices.find_by_invoice_no(number)
@@ -212,13 +210,8 @@ def _our_voucher(run: Transfer, invoice: Invoice, kind: VoucherKind) -> str | No
     # The row carries the voucher's ExternalImportReference: no second call for it.
     ours = external_import_reference(run.tenant.code, kind, str(invoice.number))
     if found.get("ExternalImportReference") != ours:
-        noun = kinds.get(kind).label.capitalize()
-        raise ExportRefused(
-            f"{noun} {invoice.number} was not transferred to PowerOffice Go:\n- Its number is "
-            f"already used by voucher {found.get('VoucherNo') or found['Id']} in PowerOffice Go, "
-            "which this integration did not post. If it is the same invoice, keyed in by hand, "
-            "leave it; otherwise reverse that voucher in PowerOffice Go and transfer again."
-        )
+        voucher = found.get("VoucherNo") or found["Id"]
+        raise number_used_by_another_voucher(kind, invoice.number, voucher)
     return str(found["Id"])
 
 

@@ -8,10 +8,11 @@ from typing import Any
 from sync_worker import kinds
 from sync_worker.db.models import EntityState
 from sync_worker.db.session import session_scope
-from sync_worker.errors import ExportRefused, TransientError
+from sync_worker.errors import WaitingForCustomer
 from sync_worker.mapping.projects import project_fields
-from sync_worker.mapping.rules import check_project
+from sync_worker.mapping.rules import check_project, customer_of_project_missing
 from sync_worker.schemas.entities import Project
+from sync_worker.transfers import messages
 from sync_worker.transfers import state as states
 from sync_worker.transfers.context import Transfer
 from sync_worker.transfers.entities import EntitySync
@@ -28,8 +29,10 @@ class ProjectSync(EntitySync):
         return self.run.client.projects.find_by_code(self.number)
 
     def desired(self, state: EntityState) -> dict[str, Any]:
-        department_id = check_project(
-            self.entity, departments=self.run.client.departments.by_code()
+        department_id = self.run.checked(
+            lambda refresh: check_project(
+                self.entity, departments=self.run.client.departments.by_code(refresh=refresh)
+            )
         )
         return project_fields(
             self.entity,
@@ -54,16 +57,12 @@ class ProjectSync(EntitySync):
         if found:
             return int(found["Id"])
         with session_scope() as session:
-            on_its_way = states.has_pending_message(
+            on_its_way = messages.has_pending_message(
                 session, self.run.tenant.id, kinds.CUSTOMER, number
             )
         if on_its_way:
-            raise TransientError(f"waiting for customer {number} of project {self.number}")
-        raise ExportRefused(
-            f"Project {self.number} was not transferred to PowerOffice Go:\n- Its customer "
-            f"{number} is not in PowerOffice Go. Transfer the customer from Moment (Setup > "
-            "Tools, customers), then transfer the project again."
-        )
+            raise WaitingForCustomer(f"waiting for customer {number} of project {self.number}")
+        raise customer_of_project_missing(self.number, number)
 
     def _manager_id(self, state: EntityState) -> int | None:
         email = self.entity.owner_email

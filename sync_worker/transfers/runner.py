@@ -14,18 +14,21 @@ from collections.abc import Callable
 from contextlib import ExitStack
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from config.settings import get_settings
-from sync_worker import kinds, outbox, policy
+from sync_worker import history, kinds, outbox, policy
 from sync_worker.db.models import Attempt, EntityState, Message, MessageStatus, SyncStatus, utcnow
 from sync_worker.db.session import session_scope
 from sync_worker.errors import EntityBusy, SyncError
 from sync_worker.failures import as_sync_error
 from sync_worker.locks import advisory_lock
+from sync_worker.notifications import error_emails
 from sync_worker.policy import Action, Decision
 from sync_worker.poweroffice import PowerOfficeClient
 from sync_worker.schemas.messages import parse_message
 from sync_worker.tenants import decrypt_client_key
+from sync_worker.transfers import messages
 from sync_worker.transfers import state as states
 from sync_worker.transfers.context import CallLog, Transfer
 
@@ -72,7 +75,7 @@ def _run_locked(message: Message, tenant, handler: Handler, task_id: str | None)
     if stale:
         _finish_message(message.id, MessageStatus.STALE)
         with session_scope() as session:
-            states.record(
+            history.record(
                 session,
                 tenant_id=tenant.id,
                 state_id=state.id,
@@ -112,7 +115,7 @@ def _stale_reason(message: Message, state: EntityState) -> str | None:
         )
     if kinds.get(message.kind).versioned:
         with session_scope() as session:
-            newest = states.newest_message(
+            newest = messages.newest_message(
                 session, message.tenant_id, message.kind, message.entity_number
             )
         if newest is not None and newest.version > message.version:
@@ -172,9 +175,7 @@ def _record(
 ) -> int:
     """Log the try; returns how many earlier tries of this message had this outcome."""
     with session_scope() as session:
-        state = session.get_one(EntityState, state_id)
-        state.status = status
-        state.last_error = str(error)
+        _mark(session, state_id, status, error)
         earlier = session.scalar(
             select(func.count()).where(Attempt.message_id == message.id, Attempt.outcome == outcome)
         )
@@ -190,34 +191,38 @@ def _fail(
         "transfer of %s %s failed at %s: %s", message.kind, message.entity_number, step, error
     )
     with session_scope() as session:
-        state = session.get_one(EntityState, state_id)
-        state.status = SyncStatus.FAILED
-        state.last_error = str(error)
+        _mark(session, state_id, SyncStatus.FAILED, error)
         stored = session.get_one(Message, message.id)
         stored.status = MessageStatus.FAILED
         stored.error = str(error)
         stored.processed_at = utcnow()
         attempt = _record_error(session, message, state_id, step, "failed", error, task_id)
-        entry_id = states.fail_with_email(session, attempt)
+        entry_id = error_emails.enqueue(session, attempt)
     outbox.send([entry_id])
 
 
+def _mark(session: Session, state_id: int, status: SyncStatus, error: SyncError) -> None:
+    state = session.get_one(EntityState, state_id)
+    state.status = status
+    state.last_error = str(error)
+
+
 def _record_error(
-    session,
+    session: Session,
     message: Message,
     state_id: int,
     step: str,
     outcome: str,
     error: SyncError,
     task_id: str | None,
-):
-    return states.record_error(
+) -> Attempt:
+    return history.record(
         session,
-        error,
         tenant_id=message.tenant_id,
         state_id=state_id,
         step=step,
         outcome=outcome,
         message_id=message.id,
         task_id=task_id,
+        error=error,
     )

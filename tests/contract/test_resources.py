@@ -9,8 +9,8 @@ import uuid
 import pytest
 
 from sync_worker.errors import ExportRefused, NotFound
+from sync_worker.poweroffice.limits import ATTACHMENT_BYTES
 from sync_worker.poweroffice.resources import unpack_pdfs
-from sync_worker.poweroffice.resources.voucher_documentation import MAX_PDF_BYTES
 from tests.contract.helpers import PDF, answered, create_customer, invoice_body, post_invoice
 
 
@@ -153,7 +153,7 @@ def test_a_repeated_upload_replaces_the_pdf(client, admin, client_key, voucher_i
 
 
 @pytest.mark.parametrize(
-    "pdf", [b"<html>not a pdf</html>", PDF + bytes(MAX_PDF_BYTES)], ids=["not a PDF", "31 MB"]
+    "pdf", [b"<html>not a pdf</html>", PDF + bytes(ATTACHMENT_BYTES)], ids=["not a PDF", "31 MB"]
 )
 def test_upload_refuses_what_poweroffice_go_would_refuse(client, admin, voucher_id, pdf):
     calls_before = client.calls

@@ -6,7 +6,7 @@ the transfer steps call, each recorded as the HTTP call the real resource sends
 answer from a warm cache, which costs no call; `refresh=True` asks PowerOffice Go and is
 recorded. A test makes the cache older than PowerOffice Go by setting `cached`, and
 scripts the next answers to a call with `answer`: an exception to raise, `LOST_ANSWER`
-(the call lands, its answer is lost), or a value to return.
+(the call lands, its answer is lost), a function to answer with, or a value to return.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ class FakePowerOffice:
         if isinstance(answer, SyncError):
             self._observe(call, answer.http_status)
             raise answer
-        result = answer() if answer is carry_out else answer
+        result = answer() if callable(answer) else answer
         self._observe(call, 201 if call.startswith("POST") else 200)
         return result
 
@@ -140,9 +140,7 @@ class Collection:
         return self.pogo.call(f"POST {self.path}", body, lambda: self.add(**body))
 
     def patch(self, item_id: Any, operations: list[dict]) -> dict:
-        return self.pogo.call(
-            f"PATCH {self.path}/{item_id}", operations, lambda: {"Id": item_id}
-        )
+        return self.pogo.call(f"PATCH {self.path}/{item_id}", operations, lambda: {"Id": item_id})
 
     def _find(self, matches: Callable[[dict], bool]) -> dict | None:
         return self.pogo.call(
@@ -166,6 +164,10 @@ class Projects(Collection):
 
 
 class OutgoingInvoices(Collection):
+    def add(self, **row: Any) -> dict:
+        row.setdefault("Id", str(uuid.uuid4()))  # a voucher's id is a uuid
+        return super().add(**row)
+
     def find_by_invoice_no(self, invoice_no: int | str) -> dict | None:
         return self._find(lambda row: str(row.get("InvoiceNo")) == str(invoice_no))
 
@@ -184,7 +186,6 @@ class OutgoingInvoiceJournals:
 
     def land(self, body: dict) -> dict:
         return self.invoices.add(
-            Id=str(uuid.uuid4()),
             InvoiceNo=body["InvoiceNo"],
             ExternalImportReference=body["ExternalImportReference"],
             VoucherNo=len(self.invoices.rows) + 1,

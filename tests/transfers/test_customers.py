@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from sqlalchemy import update
 
 from sync_worker.db.models import SyncStatus, Tenant
 from sync_worker.db.session import session_scope
@@ -144,7 +145,7 @@ def test_a_create_refused_as_a_repeat_adopts_the_customer_found_by_number(moment
 
 
 def test_a_number_outside_the_customer_number_series_is_refused_before_any_write(moment, pogo):
-    pogo.number_series.cached = [range(20000, 30000)]
+    pogo.number_series.live = pogo.number_series.cached = [range(20000, 30000)]
     run = transfer_for(stored(moment.message("customer.changed", moment.customer())), pogo)
 
     with pytest.raises(ExportRefused, match="outside the customer ledger's number series"):
@@ -156,7 +157,7 @@ def test_a_number_outside_the_customer_number_series_is_refused_before_any_write
 
 def test_pdf_by_email_delivery_is_refused_for_a_customer_without_an_email(moment, pogo):
     with session_scope() as session:
-        session.query(Tenant).update({Tenant.invoice_delivery_type: "PdfByEmail"})
+        session.execute(update(Tenant).values(invoice_delivery_type="PdfByEmail"))
     customer = moment.customer(contact_email=None, invoice_email=None)
     run = transfer_for(stored(moment.message("customer.changed", customer)), pogo)
 
@@ -164,3 +165,11 @@ def test_pdf_by_email_delivery_is_refused_for_a_customer_without_an_email(moment
         CustomerSync.handle_message(run, state_of(run))
 
     assert "POST /Customers" not in pogo.calls
+
+
+def test_a_number_series_refusal_asks_powerofficego_for_the_series_afresh(moment, pogo):
+    pogo.number_series.cached = [range(20000, 30000)]  # cached before the series was widened
+
+    transfer(moment, pogo, moment.customer())
+
+    assert "POST /Customers" in pogo.calls

@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from sync_worker.errors import ExportRefused, TransientError
+from sync_worker.errors import ExportRefused, WaitingForCustomer
 from sync_worker.transfers.context import Transfer
 from sync_worker.transfers.customers import CustomerSync
 from sync_worker.transfers.projects import ProjectSync
@@ -86,7 +86,7 @@ def test_a_project_whose_customer_is_on_its_way_waits_for_it(moment, pogo):
     stored(moment.message("customer.changed", customer))  # queued, not transferred yet
     run = project_run(moment, pogo, moment.project(customer))
 
-    with pytest.raises(TransientError, match=f"waiting for customer {customer['number']}"):
+    with pytest.raises(WaitingForCustomer, match=f"waiting for customer {customer['number']}"):
         transfer(run)
 
     assert "POST /Projects" not in pogo.calls
@@ -107,7 +107,17 @@ def test_a_dotted_project_number_is_refused_before_any_call(moment, pogo):
     run = project_run(moment, pogo, moment.project(moment.customer()))
     dotted = dataclasses.replace(run.envelope.data, number="10.2")
 
-    with pytest.raises(ExportRefused, match='contains "."'):
+    with pytest.raises(ExportRefused, match=r'contains "\."'):
         ProjectSync(run, dotted).sync(occurred_at=run.envelope.occurred_at, version=None)
 
     assert pogo.calls == []
+
+
+def test_an_unknown_department_refusal_asks_powerofficego_afresh(moment, pogo):
+    pogo.departments.cached = {"30": DEPARTMENTS["30"]}  # cached before department 20 was made
+    customer = moment.customer()
+    pogo.customers.add(Number=int(customer["number"]))
+
+    transfer(project_run(moment, pogo, moment.project(customer, department_code="20")))
+
+    assert "POST /Projects" in pogo.calls

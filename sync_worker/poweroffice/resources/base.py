@@ -45,7 +45,7 @@ class Resource:
         """Every row whose filter `name` is one of `values`, asked for a chunk at a time."""
         rows: list[dict] = []
         for start in range(0, len(values), FILTER_VALUES_PER_REQUEST):
-            chunk = list(values[start : start + FILTER_VALUES_PER_REQUEST])
+            chunk = values[start : start + FILTER_VALUES_PER_REQUEST]
             rows += self._rows(**params, **{name: chunk})
         return rows
 

@@ -10,11 +10,9 @@ from collections.abc import Callable
 from pathlib import PurePosixPath
 
 from sync_worker.errors import ExportRefused, PermanentError
+from sync_worker.poweroffice.limits import ATTACHMENT_BYTES, MEBIBYTE
 from sync_worker.poweroffice.resources.base import Resource
 
-MAX_PDF_BYTES = 30 * 1024 * 1024  # PowerOffice Go's limit per upload
-# No file PowerOffice Go keeps is larger than what it takes in an upload.
-MAX_FILE_BYTES = MAX_PDF_BYTES
 IMAGE_SUFFIXES = (".jpg", ".jpeg")
 _NUMBER = re.compile(r"(\d+)")
 
@@ -77,7 +75,8 @@ def _is_file(info: zipfile.ZipInfo, suffixes: tuple[str, ...]) -> bool:
 
 
 def _read(bundle: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[str, bytes]:
-    if info.file_size > MAX_FILE_BYTES:
+    # No file PowerOffice Go keeps is larger than what it takes in an upload.
+    if info.file_size > ATTACHMENT_BYTES:
         raise PermanentError(f"voucher documentation {info.filename!r} is implausibly large")
     # Only the base name: a caller writing files must not follow paths from the archive.
     return PurePosixPath(info.filename).name, bundle.read(info)
@@ -87,6 +86,8 @@ def _check_pdf(filename: str, pdf: bytes) -> None:
     operation = "PUT /VoucherDocumentation"
     if b"%PDF-" not in pdf[:1024]:
         raise ExportRefused(f"{operation}: {filename} is not a PDF (PowerOffice Go takes PDF only)")
-    if len(pdf) > MAX_PDF_BYTES:
-        size = f"{len(pdf) / 2**20:.1f} MB"
-        raise ExportRefused(f"{operation}: {filename} is {size}, PowerOffice Go takes up to 30 MB")
+    if len(pdf) > ATTACHMENT_BYTES:
+        size, limit = f"{len(pdf) / MEBIBYTE:.1f} MB", f"{ATTACHMENT_BYTES // MEBIBYTE} MB"
+        raise ExportRefused(
+            f"{operation}: {filename} is {size}, PowerOffice Go takes up to {limit}"
+        )

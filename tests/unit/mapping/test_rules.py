@@ -8,6 +8,11 @@ import pytest
 
 from sync_worker.errors import ExportRefused
 from sync_worker.mapping import InvoiceIds, check_customer, check_invoice, check_project
+from sync_worker.mapping.rules import (
+    credited_invoice_failed,
+    customer_of_project_missing,
+    number_used_by_another_voucher,
+)
 from sync_worker.schemas import Accrual, Attachment
 from tests.unit.schemas.examples import entity
 
@@ -393,3 +398,38 @@ def test_a_refusal_rests_on_the_lookups_only_when_every_problem_does():
     with pytest.raises(ExportRefused) as both:
         check(without_vat, accounts={})
     assert not both.value.rests_on_lookups
+
+
+def test_a_credit_note_whose_invoice_failed_says_to_fix_the_invoice_first():
+    refused = credited_invoice_failed(20001, 10042)
+
+    assert str(refused) == (
+        "Credit note 20001 was not transferred to PowerOffice Go:\n"
+        "- The invoice it credits, 10042, failed to transfer. Fix that invoice first (see its "
+        "error e-mail); the credit note can then be transferred again."
+    )
+    assert not refused.rests_on_lookups
+
+
+@pytest.mark.parametrize(("kind", "noun"), [("invoice", "Invoice"), ("credit_note", "Credit note")])
+def test_a_number_taken_by_a_voucher_we_did_not_post_names_the_voucher(kind, noun):
+    refused = number_used_by_another_voucher(kind, 10042, 77)
+
+    assert str(refused) == (
+        f"{noun} 10042 was not transferred to PowerOffice Go:\n"
+        "- Its number is already used by voucher 77 in PowerOffice Go, which this integration "
+        "did not post. If it is the same invoice, keyed in by hand, leave it; otherwise "
+        "reverse that voucher in PowerOffice Go and transfer again."
+    )
+    assert not refused.rests_on_lookups
+
+
+def test_a_project_whose_customer_is_missing_says_to_transfer_the_customer():
+    refused = customer_of_project_missing("1001", "10042")
+
+    assert str(refused) == (
+        "Project 1001 was not transferred to PowerOffice Go:\n"
+        "- Its customer 10042 is not in PowerOffice Go. Transfer the customer from Moment "
+        "(Setup > Tools, customers), then transfer the project again."
+    )
+    assert not refused.rests_on_lookups

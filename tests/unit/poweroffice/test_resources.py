@@ -11,8 +11,8 @@ import responses
 from responses import matchers
 
 from sync_worker.errors import ExportRefused, PermanentError
+from sync_worker.poweroffice.limits import ATTACHMENT_BYTES
 from sync_worker.poweroffice.resources import unpack_pdfs
-from sync_worker.poweroffice.resources.voucher_documentation import MAX_PDF_BYTES
 from tests.unit.poweroffice.conftest import BASE, api_calls
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n"
@@ -174,11 +174,25 @@ def test_upload_pdf_as_multipart_file(client, rsps, token_endpoint, status):
     assert PDF in request.body
 
 
-@pytest.mark.parametrize("pdf", [b"<html>not a pdf</html>", PDF + bytes(MAX_PDF_BYTES)])
+@pytest.mark.parametrize("pdf", [b"<html>not a pdf</html>", PDF + bytes(ATTACHMENT_BYTES)])
 def test_upload_refuses_what_poweroffice_go_would_refuse(client, rsps, token_endpoint, pdf):
     with pytest.raises(ExportRefused, match=r"^PUT /VoucherDocumentation: invoice.pdf is "):
         client.voucher_documentation.upload(VOUCHER_ID, "invoice.pdf", pdf)
     assert client.calls == 0
+
+
+def test_upload_takes_a_pdf_at_the_limit_and_names_the_limit_past_it(client, rsps, token_endpoint):
+    rsps.add(responses.PUT, f"{BASE}/VoucherDocumentation", status=204)
+    at_limit = PDF + bytes(ATTACHMENT_BYTES - len(PDF))
+
+    client.voucher_documentation.upload(VOUCHER_ID, "invoice.pdf", at_limit)
+    with pytest.raises(ExportRefused) as caught:
+        client.voucher_documentation.upload(VOUCHER_ID, "invoice.pdf", at_limit + b"0")
+
+    assert str(caught.value) == (
+        "PUT /VoucherDocumentation: invoice.pdf is 30.0 MB, PowerOffice Go takes up to 30 MB"
+    )
+    assert len(api_calls(rsps)) == 1
 
 
 def test_list_voucher_documentation(client, rsps, token_endpoint):
@@ -216,6 +230,16 @@ def test_unpack_an_empty_or_broken_archive():
     assert unpack_pdfs(b"") == []
     with pytest.raises(PermanentError, match="not a zip"):
         unpack_pdfs(b"<html>oops</html>")
+
+
+def test_many_incoming_invoices_are_asked_for_in_chunks(client, rsps, token_endpoint):
+    rsps.add(responses.GET, f"{BASE}/IncomingInvoices", status=204)
+
+    assert client.incoming_invoices.by_voucher_nos(range(1, 151)) == []
+    asked = [call.request.params["voucherNos"].split(",") for call in api_calls(rsps)]
+    assert [len(numbers) for numbers in asked] == [100, 50]
+    assert client.incoming_invoices.by_voucher_nos([]) == []
+    assert len(api_calls(rsps)) == 2
 
 
 def test_account_transactions_for_a_period(client, rsps, token_endpoint):

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from sandbox.openapi.spec import FIXTURE
-from sync_worker.mapping import limits
+from sandbox.simulator.resources.documentation import MAX_PDF_BYTES
+from sync_worker.poweroffice import limits
 
 SCHEMAS = json.loads(FIXTURE.read_text(encoding="utf-8"))["schemas"]
 
@@ -29,3 +30,8 @@ def test_a_limit_is_the_specs_max_length(limit, schema, field):
 
 def test_a_complete_address_is_what_the_spec_requires():
     assert set(SCHEMAS["ContactAddressPostDto"]["required"]) == {"ZipCode", "City"}
+
+
+def test_the_attachment_limit_is_the_one_the_simulator_enforces():
+    # Not in the schema (reference section 8): the simulator is the other record of it.
+    assert limits.ATTACHMENT_BYTES == MAX_PDF_BYTES == 30 * 1024 * 1024

@@ -15,4 +15,5 @@ CID_LENGTH = 25
 # CustomerPostDto and the vouchers' duplicate guard
 EXTERNAL_IMPORT_REFERENCE_LENGTH = 50
 # PUT /VoucherDocumentation: "PDF only, ≤ 30 MB" (reference section 8; not in the schema)
-ATTACHMENT_BYTES = 30 * 1024 * 1024
+MEBIBYTE = 1024 * 1024
+ATTACHMENT_BYTES = 30 * MEBIBYTE
