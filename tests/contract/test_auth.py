@@ -1,4 +1,4 @@
-"""Tokens against the simulator's token endpoint: what tests/unit/poweroffice/test_auth.py
+"""Tokens against the simulator's token endpoint: what tests/poweroffice/test_auth.py
 asserts (cached per client key, renewed early, once after a 401, by one worker) holds."""
 
 from __future__ import annotations

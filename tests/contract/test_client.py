@@ -1,5 +1,5 @@
 """One API call against the simulator: exact amounts both ways, JSON Patch, query values,
-counting and observing (tests/unit/poweroffice/test_client.py with real answers)."""
+counting and observing (tests/poweroffice/test_client.py with real answers)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Every way the simulator answers maps to the class of `sync_worker.errors` the unit tests
-(tests/unit/poweroffice/test_errors.py) expect from the same answer."""
+(tests/poweroffice/test_errors.py) expect from the same answer."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from sync_worker.mapping import check_invoice, voucher_body
 from sync_worker.mapping.invoices import gross_amounts
 from sync_worker.schemas.entities import Invoice, InvoiceLine
 from tests.contract.helpers import create_customer
-from tests.unit.schemas.examples import entity
+from tests.schemas.examples import entity
 
 ORE = Decimal("0.01")
 RATES = {"3": Decimal("0.25"), "31": Decimal("0.15"), "5": Decimal(0), "0": Decimal(0)}

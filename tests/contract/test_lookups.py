@@ -1,5 +1,5 @@
 """Look-ups are cached per tenant in real Redis: with the simulator, as with mocked answers
-(tests/unit/poweroffice/test_lookups.py), a warm transfer spends no calls on them."""
+(tests/poweroffice/test_lookups.py), a warm transfer spends no calls on them."""
 
 from __future__ import annotations
 

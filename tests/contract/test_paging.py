@@ -1,5 +1,5 @@
 """List endpoints page through the simulator's pages as through PowerOffice Go's
-(tests/unit/poweroffice/test_paging.py): from page 1 until no `nextPageLink`, a short page
+(tests/poweroffice/test_paging.py): from page 1 until no `nextPageLink`, a short page
 or a 204. Pages of two rows make a handful of projects span several pages."""
 
 from __future__ import annotations

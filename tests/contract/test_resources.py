@@ -1,4 +1,4 @@
-"""Each resource of the client against the simulator: what tests/unit/poweroffice/
+"""Each resource of the client against the simulator: what tests/poweroffice/
 test_resources.py asserts with mocked answers holds with PowerOffice Go's (simulated) ones."""
 
 from __future__ import annotations

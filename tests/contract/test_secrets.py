@@ -1,5 +1,5 @@
 """No key or token shows in an error or a log line when the simulator refuses a call
-(tests/unit/poweroffice/test_secrets.py with real answers)."""
+(tests/poweroffice/test_secrets.py with real answers)."""
 
 from __future__ import annotations
 

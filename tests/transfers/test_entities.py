@@ -9,7 +9,7 @@ import pytest
 from sync_worker.errors import ApiRejected, NotFound, TransientError
 from sync_worker.transfers import entities
 from sync_worker.transfers.entities import EntitySync
-from tests.unit.schemas.examples import entity
+from tests.schemas.examples import entity
 
 UNKNOWN_DEPARTMENT = "Department with code = 99 was not found."
 

@@ -20,7 +20,7 @@ from sync_worker.producer import publish
 from sync_worker.schemas.messages import ContractSchema
 from sync_worker.tenants import add_tenant
 from sync_worker.transfers.runner import run_message
-from tests.unit.schemas.examples import message
+from tests.schemas.examples import message
 
 TRANSFER_SUPPLIER = TaskName("tasks.suppliers.transfer_supplier", QueueName.TRANSFERS)
 

@@ -19,7 +19,7 @@ from sync_worker.producer import publish
 from sync_worker.tenants import add_tenant
 from sync_worker.transfers import state as states
 from sync_worker.transfers.runner import run_message
-from tests.unit.schemas.examples import message
+from tests.schemas.examples import message
 
 NUMBER = "10001"  # the example customer's
 
