@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -60,8 +61,8 @@ def run_message(message_id: str, handler: Handler, *, task_id: str | None = None
         try:
             return _run_locked(message, tenant, handler, task_id)
         except Exception as exc:
-            error = as_sync_error(exc, "the transfer")
-            return _book(error, message, state.id, getattr(exc, "step", "start"), task_id)
+            attempt = _Try(message, state.id, getattr(exc, "step", "start"), task_id)
+            return _book(as_sync_error(exc, "the transfer"), attempt)
 
 
 def _run_locked(message: Message, tenant, handler: Handler, task_id: str | None) -> Decision:
@@ -134,26 +135,42 @@ def _finish_message(message_id: str, status: MessageStatus, error: str | None = 
 # --- deciding what happens after an error ------------------------------------------------
 
 
-def _book(
-    error: SyncError, message: Message, state_id: int, step: str, task_id: str | None
-) -> Decision:
+@dataclass(frozen=True)
+class _Try:
+    """Where an error met the transfer: what every record of it names."""
+
+    message: Message
+    state_id: int
+    step: str
+    task_id: str | None
+
+    def record(self, session: Session, outcome: str, error: SyncError) -> Attempt:
+        return history.record(
+            session,
+            tenant_id=self.message.tenant_id,
+            state_id=self.state_id,
+            step=self.step,
+            outcome=outcome,
+            message_id=self.message.id,
+            task_id=self.task_id,
+            error=error,
+        )
+
+
+def _book(error: SyncError, attempt: _Try) -> Decision:
     """Count what the policy needs, ask it, and keep the books of what it decided."""
     verdict = policy.verdict(error)
     if verdict is Action.WAIT:
-        attempt = 1 + _record(
-            message, state_id, step, "waiting", error, task_id, SyncStatus.WAITING
-        )
+        count = 1 + _record(attempt, "waiting", error, SyncStatus.WAITING)
     elif verdict is Action.RETRY:
-        attempt = _count_failure(state_id)
+        count = _count_failure(attempt.state_id)
     else:
-        attempt = 1
-    decision = policy.decide(
-        error, attempt=attempt, max_retries=get_settings().transfer_max_retries
-    )
+        count = 1
+    decision = policy.decide(error, attempt=count, max_retries=get_settings().transfer_max_retries)
     if decision.action is Action.RETRY:
-        _record(message, state_id, step, "retry", error, task_id, SyncStatus.RETRYING)
+        _record(attempt, "retry", error, SyncStatus.RETRYING)
     elif decision.action is Action.FAILED:
-        _fail(message, state_id, step, error, task_id)
+        _fail(attempt, error)
     return decision
 
 
@@ -164,40 +181,36 @@ def _count_failure(state_id: int) -> int:
         return state.attempts
 
 
-def _record(
-    message: Message,
-    state_id: int,
-    step: str,
-    outcome: str,
-    error: SyncError,
-    task_id: str | None,
-    status: SyncStatus,
-) -> int:
+def _record(attempt: _Try, outcome: str, error: SyncError, status: SyncStatus) -> int:
     """Log the try; returns how many earlier tries of this message had this outcome."""
     with session_scope() as session:
-        _mark(session, state_id, status, error)
+        _mark(session, attempt.state_id, status, error)
         earlier = session.scalar(
-            select(func.count()).where(Attempt.message_id == message.id, Attempt.outcome == outcome)
+            select(func.count()).where(
+                Attempt.message_id == attempt.message.id, Attempt.outcome == outcome
+            )
         )
-        _record_error(session, message, state_id, step, outcome, error, task_id)
+        attempt.record(session, outcome, error)
         return earlier
 
 
-def _fail(
-    message: Message, state_id: int, step: str, error: SyncError, task_id: str | None
-) -> None:
+def _fail(attempt: _Try, error: SyncError) -> None:
     """Record the failure and enqueue its error e-mail, in one transaction."""
+    message = attempt.message
     log.warning(
-        "transfer of %s %s failed at %s: %s", message.kind, message.entity_number, step, error
+        "transfer of %s %s failed at %s: %s",
+        message.kind,
+        message.entity_number,
+        attempt.step,
+        error,
     )
     with session_scope() as session:
-        _mark(session, state_id, SyncStatus.FAILED, error)
+        _mark(session, attempt.state_id, SyncStatus.FAILED, error)
         stored = session.get_one(Message, message.id)
         stored.status = MessageStatus.FAILED
         stored.error = str(error)
         stored.processed_at = utcnow()
-        attempt = _record_error(session, message, state_id, step, "failed", error, task_id)
-        entry_id = error_emails.enqueue(session, attempt)
+        entry_id = error_emails.enqueue(session, attempt.record(session, "failed", error))
     outbox.send([entry_id])
 
 
@@ -205,24 +218,3 @@ def _mark(session: Session, state_id: int, status: SyncStatus, error: SyncError)
     state = session.get_one(EntityState, state_id)
     state.status = status
     state.last_error = str(error)
-
-
-def _record_error(
-    session: Session,
-    message: Message,
-    state_id: int,
-    step: str,
-    outcome: str,
-    error: SyncError,
-    task_id: str | None,
-) -> Attempt:
-    return history.record(
-        session,
-        tenant_id=message.tenant_id,
-        state_id=state_id,
-        step=step,
-        outcome=outcome,
-        message_id=message.id,
-        task_id=task_id,
-        error=error,
-    )

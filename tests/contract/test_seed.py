@@ -8,7 +8,6 @@ the check that the seed says what Norwegian accounting needs (../shared/referenc
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
 
 import pytest
 
@@ -20,20 +19,7 @@ from tests.contract.helpers import (
     settings_from_environment,
     simulator_process,
 )
-
-# SAF-T standard VAT codes and their rates.
-VAT_RATES = {
-    "0": Decimal("0"),
-    "1": Decimal("0.25"),
-    "3": Decimal("0.25"),
-    "5": Decimal("0"),
-    "6": Decimal("0"),
-    "11": Decimal("0.15"),
-    "13": Decimal("0.12"),
-    "31": Decimal("0.15"),
-    "33": Decimal("0.12"),
-    "52": Decimal("0"),
-}
+from tests.support.poweroffice import VAT_RATES
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,12 @@
-"""Assertions on the PowerOffice Go client's errors, shared by its unit tests (mocked HTTP)
+"""What the PowerOffice Go client's unit tests (mocked HTTP) and contract tests share: the
+SAF-T VAT rates of a Norwegian client, and assertions on the client's errors, shared by both
 and its contract tests (the simulator), so that "the same assertions hold in both" is one
 piece of code rather than two copies that drift apart."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from sync_worker.errors import AuthenticationFailed, SyncError
 
@@ -42,3 +44,18 @@ def assert_no_secret(error: BaseException, logs: Iterable[str], secrets: Iterabl
     leaked = [number for number, secret in enumerate(secrets) if any(secret in t for t in shown)]
     # The secrets' positions only: the assertion message must not print a secret either.
     assert not leaked, f"secrets number {leaked} show in the error or the log"
+
+
+# SAF-T standard VAT codes and their rates: what a Norwegian client is set up with.
+VAT_RATES = {
+    "0": Decimal("0"),
+    "1": Decimal("0.25"),
+    "3": Decimal("0.25"),
+    "5": Decimal("0"),
+    "6": Decimal("0"),
+    "11": Decimal("0.15"),
+    "13": Decimal("0.12"),
+    "31": Decimal("0.15"),
+    "33": Decimal("0.12"),
+    "52": Decimal("0"),
+}

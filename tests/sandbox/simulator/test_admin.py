@@ -10,23 +10,12 @@ from sandbox.simulator import SimulatorAdminError
 from sandbox.simulator.books import page_image
 from tests.sandbox.simulator.builders import PDF, create_customer, create_project
 from tests.sandbox.simulator.raw import data
+from tests.support.poweroffice import VAT_RATES
 
 REQUIRED_ACCOUNTS = {
     1500, 1920, 2400, 2700, 2710, 2740, 2900, 3000, 3100, 3200, 4000, 4001,
     4300, 5000, 6300, 6540, 6800, 7100, 7140, 7320, 7740, 8150,
 }  # fmt: skip
-VAT_RATES = {
-    "0": Decimal("0"),
-    "1": Decimal("0.25"),
-    "3": Decimal("0.25"),
-    "5": Decimal("0"),
-    "6": Decimal("0"),
-    "11": Decimal("0.15"),
-    "13": Decimal("0.12"),
-    "31": Decimal("0.15"),
-    "33": Decimal("0.12"),
-    "52": Decimal("0"),
-}
 
 
 def test_seed_gives_a_norwegian_chart_of_accounts(api):
