@@ -1,7 +1,7 @@
-"""What the PowerOffice Go client's unit tests (mocked HTTP) and contract tests share: the
-SAF-T VAT rates of a Norwegian client, and assertions on the client's errors, shared by both
-and its contract tests (the simulator), so that "the same assertions hold in both" is one
-piece of code rather than two copies that drift apart."""
+"""What the PowerOffice Go client's unit tests (mocked HTTP) and contract tests (the
+simulator) share: the SAF-T VAT rates of a Norwegian client, and assertions on the
+client's errors, so that "the same assertions hold in both" is one piece of code rather
+than two copies that drift apart."""
 
 from __future__ import annotations
 
