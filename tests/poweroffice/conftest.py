@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -161,3 +162,31 @@ def backend(request, settings) -> Iterator[Backend]:
     ):
         for key in real.scan_iter(match=f"pogo:*{owner}*"):
             real.delete(key)
+
+
+def all_at_once(make_client, backend: Backend, work, *, workers: int = 8) -> list:
+    """`work(client)` in as many threads, each with its own client on the shared backend
+    and real time, all started together; their results in the order they finished."""
+    clients = [
+        make_client(
+            backend.client_key,
+            redis=backend.redis,
+            settings=backend.settings,
+            clock=time.time,
+            sleep=time.sleep,
+        )
+        for _ in range(workers)
+    ]
+    start = threading.Barrier(len(clients))
+    results: list = []
+
+    def run(client) -> None:
+        start.wait()
+        results.append(work(client))
+
+    threads = [threading.Thread(target=run, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

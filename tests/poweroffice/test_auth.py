@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
 
 import fakeredis
@@ -21,6 +20,7 @@ from tests.poweroffice.conftest import (
     CLIENT_KEY,
     SUBSCRIPTION_KEY,
     TOKEN_URL,
+    all_at_once,
     api_calls,
 )
 
@@ -165,28 +165,7 @@ def test_concurrent_workers_of_a_cold_tenant_request_one_token(
 ):
     token_endpoint.delay = 0.2  # long enough for every thread to find the lock held
     rsps.add(responses.GET, CUSTOMER, json={"Id": 42})
-    workers = [
-        make_client(
-            backend.client_key,
-            redis=backend.redis,
-            settings=backend.settings,
-            clock=time.time,
-            sleep=time.sleep,
-        )
-        for _ in range(8)
-    ]
-    start = threading.Barrier(len(workers))
-    results: list[dict] = []
-
-    def work(worker) -> None:
-        start.wait()
-        results.append(worker.customers.get(42))
-
-    threads = [threading.Thread(target=work, args=(worker,)) for worker in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = all_at_once(make_client, backend, lambda client: client.customers.get(42))
 
     assert results == [{"Id": 42}] * 8
     assert token_endpoint.calls == 1

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import threading
 import time
 from decimal import Decimal
 
@@ -12,7 +11,7 @@ import pytest
 import responses
 
 from sync_worker.poweroffice import keys
-from tests.poweroffice.conftest import APPLICATION_KEY, BASE, CLIENT_KEY, api_calls
+from tests.poweroffice.conftest import APPLICATION_KEY, BASE, CLIENT_KEY, all_at_once, api_calls
 
 LOOKUPS = {
     "accounts": (
@@ -104,28 +103,7 @@ def test_concurrent_workers_of_a_cold_tenant_load_a_table_once(
         return 200, {}, json.dumps(LOOKUPS["vat_codes"][1])
 
     rsps.add_callback(responses.GET, f"{BASE}/VatCodes", callback=slow_vat_codes)
-    workers = [
-        make_client(
-            backend.client_key,
-            redis=backend.redis,
-            settings=backend.settings,
-            clock=time.time,
-            sleep=time.sleep,
-        )
-        for _ in range(8)
-    ]
-    start = threading.Barrier(len(workers))
-    results: list[dict] = []
-
-    def work(worker) -> None:
-        start.wait()
-        results.append(worker.vat_codes.by_code())
-
-    threads = [threading.Thread(target=work, args=(worker,)) for worker in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = all_at_once(make_client, backend, lambda client: client.vat_codes.by_code())
 
     assert len(results) == 8 and all(result == results[0] for result in results)
     assert results[0]["3"]["Rate"] == Decimal("0.25")
