@@ -15,9 +15,8 @@ def beat_schedule() -> dict[str, Any]:
     return {
         # Sends outbox rows whose enqueue failed after commit (broker down at publish time).
         "relay-outbox": {
-            **_entry(RELAY_OUTBOX, OUTBOX_RELAY_SECONDS),
             # Expires late: behind a backlog it must still run, but not pile up.
-            "options": {"queue": str(RELAY_OUTBOX.queue), "expires": 10 * OUTBOX_RELAY_SECONDS},
+            **_entry(RELAY_OUTBOX, OUTBOX_RELAY_SECONDS, expires=10 * OUTBOX_RELAY_SECONDS),
         },
         # Enqueues again the messages whose task was lost (broker failure, crash mid-retry).
         "requeue-stalled-messages": {
@@ -30,11 +29,11 @@ def beat_schedule() -> dict[str, Any]:
     }
 
 
-def _entry(task: TaskName, every_seconds: float) -> dict[str, Any]:
-    """Run `task` on its queue every so often; a run not started within one period is
-    dropped, as the next one is already due."""
+def _entry(task: TaskName, every_seconds: float, *, expires: float | None = None) -> dict[str, Any]:
+    """Run `task` on its queue every so often; a run not started within `expires` (one
+    period unless said) is dropped, as the next one is already due."""
     return {
         "task": task.name,
         "schedule": every_seconds,
-        "options": {"queue": str(task.queue), "expires": every_seconds},
+        "options": {"queue": str(task.queue), "expires": expires or every_seconds},
     }

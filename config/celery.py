@@ -48,7 +48,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_soft_time_limit": settings.task_soft_time_limit_seconds,
         "task_time_limit": settings.task_time_limit_seconds,
         "task_queues": [Queue(name) for name in QUEUES],
-        "task_default_queue": "transfers",
+        "task_default_queue": str(QueueName.TRANSFERS),
         "task_routes": ROUTES,
         "task_ignore_result": True,
         "result_expires": 24 * 3600,

@@ -111,8 +111,3 @@ class NotFound(ApiRejected):
 
 class AuthenticationFailed(PermanentError):
     """PowerOffice Go does not accept the client key (invalid_client)."""
-
-
-def is_transient(exc: BaseException) -> bool:
-    """True when the task should retry: the decision rests on the class alone."""
-    return isinstance(exc, TransientError)

@@ -5,7 +5,9 @@ Everything that differs between kinds is read from here: the contract (which mes
 exist and how their data is checked), the producer (which task a message goes to), the
 runner (whether a newer version supersedes an older one), the CLI's choices, the error
 e-mail's words, and the operator's re-transfer. Adding a kind is one module with its
-schema and transfer steps, plus one `register` line in `sync_worker.transfers.registry`.
+schema and transfer steps, one `register` line in `sync_worker.transfers.registry`, and
+its Celery task: a name in `config/tasks.py` and a three-line module in `tasks/` (a test
+fails until the two agree).
 
 A kind's `name` is stored in the database with every message and state: never rename one.
 """

@@ -7,9 +7,12 @@ The decision rests on the error's class alone (`sync_worker.errors`):
     TransientError   retry with capped, jittered backoff, until the retries are used up
     anything else    failed: a person is told by e-mail
 
-Whoever runs the work keeps the count (`attempt`): transfers and imports in the attempt
-history in the database, the e-mail task, which never gives up, in Celery's own count.
-Every number comes from the settings.
+Whoever runs the work keeps the count (`attempt`), in the database where it can: a
+transfer's failures on its entity's state, its waits and an import's retries in the
+attempt history; the e-mail task, which never gives up and has no book of its own, in
+Celery's count. A transfer that finds its entity busy before it has begun waits the first
+wait each time: the other worker's run is short, and the entity's books are that
+worker's. Every number comes from the settings.
 """
 
 from __future__ import annotations

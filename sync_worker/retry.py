@@ -37,11 +37,3 @@ def retry_countdown(
     exponential = settings.retry_backoff_base_seconds * (2 ** min(attempt, 30))
     jittered = rng.uniform(0.5, 1.0) * min(exponential, settings.retry_backoff_max_seconds)
     return min(max(jittered, at_least, 1.0), max_countdown(settings))
-
-
-def total_retry_window(settings: Settings) -> float:
-    """The longest a transfer keeps retrying before it is declared failed."""
-    return sum(
-        min(settings.retry_backoff_base_seconds * 2**n, max_countdown(settings))
-        for n in range(settings.transfer_max_retries)
-    )

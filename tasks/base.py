@@ -7,7 +7,7 @@ import logging
 from celery import Task
 
 from sync_worker import policy
-from sync_worker.failures import as_sync_error
+from sync_worker.errors import SyncError, TransientError
 from sync_worker.policy import Decision
 from sync_worker.transfers.runner import Handler, run_message
 
@@ -27,7 +27,10 @@ def run_transfer(task: Task, handler: Handler, message_id: str) -> str:
         # The books themselves could not be kept (the database is down): a task that ended
         # here would be acknowledged and lost, so it comes back later instead.
         log.exception("transfer of message %s could not be recorded; retrying", message_id)
-        raise again(task, never_given_up(task, exc, "the transfer's books"), exc) from exc
+        unrecorded = TransientError(
+            f"the transfer's books could not be kept ({type(exc).__name__})"
+        )
+        raise again(task, never_given_up(task, unrecorded), exc) from exc
     if decision.runs_again:
         raise again(task, decision)
     return decision.action
@@ -38,9 +41,7 @@ def again(task: Task, decision: Decision, exc: BaseException | None = None) -> E
     return task.retry(countdown=decision.countdown, exc=exc)
 
 
-def never_given_up(task: Task, exc: BaseException, work: str) -> Decision:
+def never_given_up(task: Task, error: SyncError) -> Decision:
     """The policy's decision for work that is never given up; Celery's own count of the
     task's retries shapes the backoff, since no book could be written to count in."""
-    return policy.decide(
-        as_sync_error(exc, work), attempt=task.request.retries + 1, max_retries=None
-    )
+    return policy.decide(error, attempt=task.request.retries + 1, max_retries=None)

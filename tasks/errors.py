@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from config.tasks import SEND_ERROR_EMAIL
 from sync_worker.app import app
+from sync_worker.failures import as_sync_error
 from sync_worker.notifications.error_emails import send_for_attempt
 from tasks.base import again, never_given_up
 
@@ -17,7 +18,7 @@ def send_error_email(self, attempt_id: int) -> str:
     try:
         return send_for_attempt(attempt_id)
     except Exception as exc:
-        decision = never_given_up(self, exc, "the error e-mail")
+        decision = never_given_up(self, as_sync_error(exc, "the error e-mail"))
         if decision.runs_again:
             raise again(self, decision, exc) from exc
         raise

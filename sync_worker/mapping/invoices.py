@@ -60,16 +60,20 @@ def voucher_body(
 def gross_amounts(invoice: Invoice, vat_rates: Mapping[str, Decimal]) -> GrossLines:
     """The invoice's lines including VAT, summing to its total, with Moment's VAT per code;
     a line on the rounding account (7740 or Moment's 7746) takes the øre that balance it."""
-    lines = [
+    return gross_lines(net_lines(invoice, vat_rates), invoice.total_incl_vat)
+
+
+def net_lines(invoice: Invoice, vat_rates: Mapping[str | None, Decimal]) -> list[NetLine]:
+    """Moment's lines with their VAT rates; every line has a VAT code the rates know."""
+    return [
         NetLine(
             net=line.amount,
             vat_code=line.vat_code,
             rate=vat_rates[line.vat_code],
             is_rounding=line.account_code in ROUNDING_ACCOUNTS,
         )
-        for line in invoice.lines  # check_invoice refuses a line without a VAT code
+        for line in invoice.lines
     ]
-    return gross_lines(lines, invoice.total_incl_vat)
 
 
 def voucher_description(invoice: Invoice, kind: VoucherKind) -> str | None:

@@ -81,11 +81,19 @@ def _what_poweroffice_holds(failure: Failure) -> str:
 def _what(failure: Failure) -> str:
     if failure.kind == EXPENSE_IMPORT:
         return f"the expense import of {failure.number}"
-    return f"{_kind(failure).label} {failure.number}"
+    return f"{_label(failure)} {failure.number}"
 
 
-def _kind(failure: Failure) -> kinds.Kind:
-    return kinds.get(failure.kind)
+def _kind(failure: Failure) -> kinds.Kind | None:
+    try:
+        return kinds.get(failure.kind)
+    except ValueError:  # stored before its kind was renamed or removed: the e-mail still goes
+        return None
+
+
+def _label(failure: Failure) -> str:
+    kind = _kind(failure)
+    return kind.label if kind else failure.kind.replace("_", " ")
 
 
 def _capital(text: str) -> str:
@@ -122,10 +130,11 @@ def _why(failure: Failure) -> str:
             )
         case "ApiRejected" | "NotFound":
             return f"PowerOffice Go refused it: {failure.message}"
-        case "TransientError" | "RateLimited" | "EntityBusy":
+        case "TransientError" | "RateLimited":
+            tries = f"{failure.attempts} attempt{'s' if failure.attempts != 1 else ''}"
             return (
-                "PowerOffice Go could not be reached or kept answering with errors, for about "
-                f"an hour and {failure.attempts} attempts. The last error: {failure.message}"
+                "PowerOffice Go could not be reached or kept answering with errors, "
+                f"{tries} in a row. The last error: {failure.message}"
             )
         case _:
             return failure.message
@@ -144,7 +153,7 @@ def _what_to_do(failure: Failure) -> str:
                 "and copy its client key; save it in Moment under Setup > Settings > "
                 "Integrations. Then run the transfer again."
             )
-        case "TransientError" | "RateLimited" | "EntityBusy":
+        case "TransientError" | "RateLimited":
             return (
                 "Nothing is lost and nothing needs correcting in Moment. Check that PowerOffice "
                 "Go is up (status.poweroffice.no), then run the transfer again."
@@ -166,11 +175,8 @@ def _how_to_rerun(failure: Failure) -> str:
     if failure.kind == EXPENSE_IMPORT:
         moment = "The import runs again on its own at the next interval."
         command = f"sync-worker import-expenses --tenant {failure.tenant_code}"
-    elif _kind(failure).retransferable:
-        moment = (
-            f"In Moment: Setup > Tools, transfer {_kind(failure).label}s, and enter "
-            f"{failure.number}."
-        )
+    elif (kind := _kind(failure)) and kind.retransferable:
+        moment = f"In Moment: Setup > Tools, transfer {kind.label}s, and enter {failure.number}."
         command = (
             f"sync-worker transfer {failure.kind}s {failure.number} --tenant {failure.tenant_code}"
         )

@@ -78,12 +78,17 @@ def error_key(failure: Failure) -> str:
 
 def _failure(session: Session, attempt: Attempt, tenant: Tenant) -> Failure:
     state = session.get(EntityState, attempt.entity_state_id) if attempt.entity_state_id else None
+    # A transfer's tries are its message's; an import's, its task's (kept across retries).
+    same_work = (
+        Attempt.message_id == attempt.message_id
+        if state
+        else (Attempt.task_id == attempt.task_id) & (Attempt.step == attempt.step)
+    )
     tries = (
         session.query(Attempt)
-        .filter(Attempt.message_id == attempt.message_id, Attempt.outcome.in_(("retry", "failed")))
-        .filter(Attempt.id <= attempt.id)
+        .filter(same_work, Attempt.outcome.in_(("retry", "failed")), Attempt.id <= attempt.id)
         .count()
-        if state
+        if state or attempt.task_id
         else 1
     )
     return Failure(

@@ -10,8 +10,8 @@ from __future__ import annotations
 ADDRESS_LINE_LENGTH = 200
 CITY_LENGTH = 100
 ZIP_CODE_LENGTH = 50
-# OutgoingInvoiceVoucherDto
-CID_LENGTH = 25
+# OutgoingInvoiceVoucherDto's Cid is the KID: its limit is norway.KID_MAX_LENGTH, which the
+# contract checks at the door (tests/poweroffice/test_limits.py holds it to the spec).
 # CustomerPostDto and the vouchers' duplicate guard
 EXTERNAL_IMPORT_REFERENCE_LENGTH = 50
 # PUT /VoucherDocumentation: "PDF only, ≤ 30 MB" (reference section 8; not in the schema)

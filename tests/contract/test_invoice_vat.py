@@ -31,15 +31,19 @@ def line(description: str, account: str, vat_code: str, net: str) -> InvoiceLine
     )
 
 
-def moment_invoice(number: int, lines: list[InvoiceLine], **changes) -> Invoice:
-    """Moment's invoice: VAT on each VAT code's total, as EHF computes it."""
+def moment_vat_by_code(lines) -> dict[str, Decimal]:
+    """Moment's VAT: on each VAT code's total, as EHF computes it."""
     net_by_code: dict[str, Decimal] = {}
     for item in lines:
         net_by_code[item.vat_code] = net_by_code.get(item.vat_code, Decimal(0)) + item.amount
-    vat = sum(
-        ((net * RATES[code]).quantize(ORE, ROUND_HALF_UP) for code, net in net_by_code.items()),
-        Decimal(0),
-    )
+    return {
+        code: (net * RATES[code]).quantize(ORE, ROUND_HALF_UP) for code, net in net_by_code.items()
+    }
+
+
+def moment_invoice(number: int, lines: list[InvoiceLine], **changes) -> Invoice:
+    """Moment's invoice, its total the lines plus `moment_vat_by_code`."""
+    vat = sum(moment_vat_by_code(lines).values(), Decimal(0))
     total = sum((item.amount for item in lines), Decimal(0)) + vat
     base = entity("invoice.finalized")
     return replace(
@@ -128,6 +132,12 @@ def assert_posted_as_moment_computed(admin, client_key, invoice, voucher_id, bod
     moment_net = sum((item.amount for item in invoice.lines), Decimal(0))
     # The VAT the simulator derived, summed, is Moment's: total − net (rounding included).
     assert invoice.total_incl_vat - sum(derived_nets) == invoice.total_incl_vat - moment_net
+    if invoice.currency_code == "NOK":  # the rows' VatAmount is in NOK: per code, to the øre
+        derived_vat: dict[str, Decimal] = {}
+        for item in invoice.lines:
+            vat = -Decimal(str(rows[item.description]["VatAmount"]))
+            derived_vat[item.vat_code] = derived_vat.get(item.vat_code, Decimal(0)) + vat
+        assert derived_vat == moment_vat_by_code(invoice.lines)
 
 
 @pytest.mark.parametrize(

@@ -84,3 +84,15 @@ def test_an_expense_import_failure():
     email = compose(failure(kind="expense_import", number="2026-11-25", step="expense_import"))
     assert "expense import" in email.subject
     assert "sync-worker import-expenses --tenant acme" in email.body
+
+
+def test_a_kind_no_longer_registered_still_gets_its_email():
+    email = compose(failure(kind="purchase_order", number="77"))
+    assert "purchase order 77" in email.subject
+    assert "sync-worker retry 17" in email.body
+
+
+def test_retries_used_up_say_how_many_tries_not_how_long():
+    email = compose(failure(error_type="TransientError", attempts=4, message="timeout"))
+    assert "4 attempts in a row" in email.body
+    assert "hour" not in email.body

@@ -8,6 +8,7 @@ import pytest
 
 from sandbox.openapi.spec import FIXTURE
 from sandbox.simulator.resources.documentation import MAX_PDF_BYTES
+from sync_worker.norway import KID_MAX_LENGTH
 from sync_worker.poweroffice import limits
 
 SCHEMAS = json.loads(FIXTURE.read_text(encoding="utf-8"))["schemas"]
@@ -20,7 +21,7 @@ SCHEMAS = json.loads(FIXTURE.read_text(encoding="utf-8"))["schemas"]
         (limits.ADDRESS_LINE_LENGTH, "ContactAddressPostDto", "AddressLine2"),
         (limits.CITY_LENGTH, "ContactAddressPostDto", "City"),
         (limits.ZIP_CODE_LENGTH, "ContactAddressPostDto", "ZipCode"),
-        (limits.CID_LENGTH, "OutgoingInvoiceVoucherDto", "Cid"),
+        (KID_MAX_LENGTH, "OutgoingInvoiceVoucherDto", "Cid"),
         (limits.EXTERNAL_IMPORT_REFERENCE_LENGTH, "CustomerPostDto", "ExternalImportReference"),
     ],
 )

@@ -31,3 +31,14 @@ def test_a_database_failure_outside_the_runner_retries_the_task(env, monkeypatch
     with pytest.raises(Retry):
         base.run_transfer(task, lambda *_: True, "message-1")
     assert task.countdown > 0 and isinstance(task.exc, OperationalError)
+
+
+def test_any_failure_to_keep_the_books_backs_off_and_comes_back(env, monkeypatch):
+    def bug(*_args, **_kwargs):
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(base, "run_message", bug)
+    task = FakeTask()
+    with pytest.raises(Retry):
+        base.run_transfer(task, lambda *_: True, "message-1")
+    assert task.countdown >= 1 and isinstance(task.exc, RuntimeError)
