@@ -20,6 +20,7 @@ from werkzeug.wrappers import Request, Response
 from sandbox.simulator import books, jsonio
 from sandbox.simulator.body import Body
 from sandbox.simulator.faults import FaultConfig
+from sandbox.simulator.resources.integration import PRIVILEGES
 from sandbox.simulator.responses import ApiError, json_response
 from sandbox.simulator.seed import apply_setup, norwegian_setup
 from sandbox.simulator.store import ClientState, Voucher
@@ -194,6 +195,17 @@ def set_lock_date(sim: Simulator, request: Request, client_key: str) -> Response
     client = _client(sim, client_key)
     books.set_lock_date(client, _date(_body(request), "lock_date"))
     return json_response({"LockDate": client.lock_date})
+
+
+def set_invalid_privileges(sim: Simulator, request: Request, client_key: str) -> Response:
+    """`{"invalid": ["Customer_Full", …]}`: the privileges the integration lacks from now on."""
+    client = _client(sim, client_key)
+    invalid = _json(request).get("invalid") or []
+    unknown = sorted(set(invalid) - set(PRIVILEGES))
+    if unknown:
+        raise AdminError(400, f"unknown privileges {unknown}; known: {', '.join(PRIVILEGES)}")
+    client.invalid_privileges = set(invalid)
+    return json_response({"invalid": sorted(client.invalid_privileges)})
 
 
 def add_supplier_voucher(sim: Simulator, request: Request, client_key: str) -> Response:
@@ -412,6 +424,7 @@ _MAP = Map(
         Rule(_CLIENT + "/employees", endpoint=add_employee, methods=["POST"]),
         Rule(_CLIENT + "/suppliers", endpoint=add_supplier, methods=["POST"]),
         Rule(_CLIENT + "/lock-date", endpoint=set_lock_date, methods=["PUT"]),
+        Rule(_CLIENT + "/privileges", endpoint=set_invalid_privileges, methods=["PUT"]),
         Rule(_CLIENT + "/supplier-vouchers", endpoint=add_supplier_voucher, methods=["POST"]),
         Rule(_CLIENT + "/journals", endpoint=add_journal, methods=["POST"]),
         Rule(

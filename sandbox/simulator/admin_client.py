@@ -181,6 +181,12 @@ class SimulatorAdmin:
             "PUT", f"/clients/{client_key}/lock-date", {"lock_date": _date(lock_date)}
         )
 
+    def set_invalid_privileges(self, client_key: str, privileges: Iterable[str]) -> dict:
+        """The privileges the integration lacks for this client from now on (none: `()`);
+        `GET /ClientIntegrationInformation` lists them and their endpoints answer 403."""
+        body = {"invalid": list(privileges)}
+        return self._call("PUT", f"/clients/{client_key}/privileges", body)
+
     def add_supplier_voucher(
         self,
         client_key: str,

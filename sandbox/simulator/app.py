@@ -4,8 +4,9 @@ the admin API under `/_admin`.
 An API request passes, in order: arrival (statistics), injected latency, routing, the
 gateway (subscription key, injected 429 burst, rate limit, injected 5xx), the bearer
 token, the published v2 OpenAPI (a request it refuses is answered 400 here, whatever
-the handler would do), and the handler, which runs holding the store's lock. A 2xx write
-can then have its response "lost": the connection is closed with nothing sent.
+the handler would do), the integration's privileges (403), and the handler, which runs
+holding the store's lock. A 2xx write can then have its response "lost": the connection
+is closed with nothing sent.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from sandbox.simulator.ratelimit import (
     too_many_requests,
 )
 from sandbox.simulator.resources import ROUTES
+from sandbox.simulator.resources.integration import refuse_without_privilege
 from sandbox.simulator.responses import ApiError, problem, spec_refusal
 from sandbox.simulator.routing import API_PREFIX, Context, Route, RouteTable, api_relative
 from sandbox.simulator.stats import CONNECTION_CLOSED, RequestStats
@@ -138,6 +140,7 @@ class Simulator:
                 if client is None:
                     return unauthorized()
                 _check_against_spec(request)
+                refuse_without_privilege(api_relative(request.path), client)
                 return route.handler(Context(request, client), **args)
         except ApiError as error:
             return problem(error)

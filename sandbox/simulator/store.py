@@ -122,6 +122,8 @@ class ClientState:
     vouchers: dict[str, Voucher] = field(default_factory=dict)
     transactions: list[dict] = field(default_factory=list)
     lock_date: str | None = None
+    # Privileges the integration lacks for this client (`resources.integration`).
+    invalid_privileges: set[str] = field(default_factory=set)
     # PowerOffice Go's default sub-ledger series: customers 10000–19999, suppliers 20000–29999.
     number_series: dict[str, tuple[int, int]] = field(
         default_factory=lambda: {"Customer": (10000, 19999), "Supplier": (20000, 29999)}

@@ -8,7 +8,7 @@ import click
 
 from config.settings import SettingsError
 from sync_worker import __version__
-from sync_worker.cli import db, expenses, tenants, transfers, workers
+from sync_worker.cli import db, doctor, expenses, tenants, transfers, workers
 from sync_worker.errors import SyncError
 
 
@@ -25,6 +25,7 @@ cli.add_command(workers.worker)
 cli.add_command(workers.beat)
 cli.add_command(expenses.import_expenses)
 cli.add_command(expenses.expenses)
+cli.add_command(doctor.doctor)
 for command in (
     transfers.publish,
     transfers.transfer,

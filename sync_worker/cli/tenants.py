@@ -13,6 +13,7 @@ import click
 
 from sync_worker.db.models import Tenant
 from sync_worker.db.session import session_scope
+from sync_worker.doctor import Status, check_client_key
 from sync_worker.expenses.selection import EXPENSE_VOUCHER_TYPES, voucher_types
 from sync_worker.tenants import (
     DELIVERY_TYPES,
@@ -111,15 +112,32 @@ def tenant() -> None:
 @click.argument("code")
 @_settings_options
 @click.option("--client-key-stdin", is_flag=True, help="Read the client key from stdin.")
-def add(code: str, client_key_stdin: bool, **options) -> None:
-    """Register the Moment company CODE; asks for its PowerOffice Go client key."""
+@click.option(
+    "--no-check", is_flag=True, help="Store the key without asking PowerOffice Go (offline)."
+)
+def add(code: str, client_key_stdin: bool, no_check: bool, **options) -> None:
+    """Register the Moment company CODE; asks for its PowerOffice Go client key and checks
+    it with PowerOffice Go before storing it."""
     settings = _tenant_settings(options)
     with session_scope() as session:
         ensure_tenant_is_new(session, code)  # before asking for a key that would be wasted
     client_key = _read_client_key(client_key_stdin)
+    if not no_check:
+        _check_key(client_key, bool(settings.expense_import_enabled))
     with session_scope() as session:
         add_tenant(session, code, client_key, settings)
     click.echo(f"tenant {code} added")
+
+
+def _check_key(client_key: str, expense_import: bool) -> None:
+    """A wrong key is refused in one line; a missing privilege is shown, and the tenant is
+    added all the same (the privilege can be granted later; `sync-worker doctor` tells)."""
+    key, *privileges = check_client_key(client_key, expense_import=expense_import)
+    if key.status is Status.FAILED:
+        raise click.ClickException(f"{key.what} {key.fix or ''}".strip())
+    for finding in privileges:
+        if finding.status is not Status.OK:
+            click.echo(f"{finding.status.value} {finding.what} → {finding.fix}", err=True)
 
 
 @tenant.command("update")

@@ -144,6 +144,16 @@ def import_for_tenant(
     return summary
 
 
+def count_new(tenant_id: int, *, client: PowerOfficeClient) -> int:
+    """How many expenses the next import would store, by the same selection, storing and
+    downloading nothing: one `GET /AccountTransactions` per 100 projects (the doctor's)."""
+    tenant, projects = _tenant_and_projects(tenant_id)
+    if not projects:
+        return 0
+    summary = ImportSummary(tenant.code, import_window(tenant.expense_lookback_days))
+    return len(_not_stored(tenant.id, _candidates(client, tenant, projects, summary)))
+
+
 def _tenant_and_projects(tenant_id: int) -> tuple[Tenant, dict[str, bool | None]]:
     """The tenant, and its projects known from Moment: number → billable override."""
     with session_scope() as session:

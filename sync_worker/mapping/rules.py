@@ -28,8 +28,13 @@ from typing import Any
 from sync_worker import kinds
 from sync_worker.errors import ExportRefused
 from sync_worker.mapping.customers import PRINT_DELIVERY, has_mail_address
-from sync_worker.mapping.invoices import VoucherKind
-from sync_worker.norway import ore
+from sync_worker.mapping.gross import (
+    MOMENT_ROUNDING_ACCOUNT,
+    POWEROFFICE_ROUNDING_ACCOUNT,
+    vat_on_code_totals,
+    vat_per_line,
+)
+from sync_worker.mapping.invoices import VoucherKind, net_lines
 from sync_worker.poweroffice import limits
 from sync_worker.schemas.entities import (
     Accrual,
@@ -42,7 +47,6 @@ from sync_worker.schemas.entities import (
 
 Lookup = Mapping[str, Mapping[str, Any]]
 
-MOMENT_ROUNDING_ACCOUNT = "7746"
 PDF_BY_EMAIL_DELIVERY = "PdfByEmail"
 EHF_DELIVERY = "EHF"
 ACCRUAL_SETTINGS = '"Accrual for invoice line" (settings/preferences/invoicing#invoiceLines)'
@@ -128,6 +132,30 @@ def check_customer(
 def check_customer_fields(customer: Customer) -> None:
     """What every transfer of a customer must pass, a change as much as a create."""
     _refuse(f"Customer {customer.number}", list(_address_length_problems(customer)), [])
+
+
+# --- single rules, for the setup doctor (sync_worker.doctor) ------------------------------
+
+
+def customer_problems(
+    customer: Customer, *, delivery_type: str, number_series: Iterable[range] | None = None
+) -> list[str]:
+    """What `check_customer` would refuse the customer's creation for, one text each."""
+    return [
+        *_delivery_problems(customer, delivery_type),
+        *_address_length_problems(customer),
+        *_number_series_problems(customer, number_series),
+    ]
+
+
+def department_problems(code: str | None, departments: Lookup, *, owner: str) -> list[str]:
+    """Why a project or invoice on department `code` would be refused, one text each."""
+    return list(_department_problems(code, departments, owner=owner))
+
+
+def lock_date_problems(invoice: Invoice, lock_date: date | None) -> list[str]:
+    """Why the invoice would be refused for the closed period, one text each."""
+    return list(_lock_date_problems(invoice, lock_date))
 
 
 def _refuse(subject: str, own_problems: list[str], lookup_problems: list[str]) -> None:
@@ -217,8 +245,8 @@ def _unknown_account_problems(invoice: Invoice, accounts: Lookup) -> Iterator[st
 
 _ROUNDING_HINT = (
     f" Moment's default rounding account is {MOMENT_ROUNDING_ACCOUNT}, but PowerOffice Go's "
-    "rounding account is usually 7740; change the rounding account in Moment to match "
-    "PowerOffice Go."
+    f"rounding account is usually {POWEROFFICE_ROUNDING_ACCOUNT}; change the rounding account "
+    "in Moment to match PowerOffice Go."
 )
 
 
@@ -317,8 +345,9 @@ def _total_problems(invoice: Invoice, vat_codes: Lookup) -> Iterator[str]:
     rates = {code: _rate(vat_codes[code]) for code in codes}
     net = sum((line.amount for line in invoice.lines), Decimal(0))
     # Moment may round VAT per line or per VAT code; either way the sum must be exact.
-    per_line = _vat_rounded_per_line(invoice, rates)
-    per_code = _vat_rounded_per_code(invoice, rates)
+    lines = net_lines(invoice, rates)
+    per_line = sum(vat_per_line(lines).values(), Decimal(0))
+    per_code = sum(vat_on_code_totals(lines).values(), Decimal(0))
     if invoice.total_incl_vat in (net + per_line, net + per_code):
         return
     sums = f"lines {net} + VAT {per_line} = {net + per_line}"
@@ -423,17 +452,6 @@ def _rate(vat_code: Mapping[str, Any]) -> Decimal:
 
 def _department_id(code: str | None, departments: Lookup) -> int | None:
     return None if code is None else departments[code]["Id"]
-
-
-def _vat_rounded_per_line(invoice: Invoice, rates: Mapping[str | None, Decimal]) -> Decimal:
-    return sum((ore(line.amount * rates[line.vat_code]) for line in invoice.lines), Decimal(0))
-
-
-def _vat_rounded_per_code(invoice: Invoice, rates: Mapping[str | None, Decimal]) -> Decimal:
-    net_by_code: dict[str | None, Decimal] = defaultdict(Decimal)
-    for line in invoice.lines:
-        net_by_code[line.vat_code] += line.amount
-    return sum((ore(net * rates[code]) for code, net in net_by_code.items()), Decimal(0))
 
 
 def _lines_by(invoice: Invoice, key: Callable[[InvoiceLine], Any]) -> dict[Any, list[int]]:

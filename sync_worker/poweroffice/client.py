@@ -32,6 +32,7 @@ from sync_worker.poweroffice.resources import (
     Departments,
     Employees,
     IncomingInvoices,
+    IntegrationInformation,
     LockDate,
     NumberSeries,
     OutgoingInvoiceJournals,
@@ -130,6 +131,7 @@ class PowerOfficeClient:
         self.account_transactions = AccountTransactions(self)
         self.suppliers = Suppliers(self)
         self.incoming_invoices = IncomingInvoices(self)
+        self.integration = IntegrationInformation(self)
 
     def __repr__(self) -> str:
         return f"PowerOfficeClient(key_id={self.key_id[:8]}, base_url={self._base_url!r})"

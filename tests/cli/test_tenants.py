@@ -10,17 +10,35 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
 
-from config.settings import SettingsError
+from config.settings import SettingsError, reset_settings_cache
+from sandbox.simulator import SimulatorServer
 from sync_worker.cli import cli
 from sync_worker.db.models import Tenant
 from sync_worker.db.session import session_scope
 from sync_worker.tenants import decrypt_client_key, get_tenant
+from tests.contract.helpers import CLIENT_RATE_LIMIT, pogo_environment
 
 CLIENT_KEY = "3f9a1c2e-7b44-4c1e-9d0a-secret-client-key"
 
 
 @pytest.fixture
-def run(clean_db, caplog):
+def run(clean_db, env, caplog):
+    """The CLI, with PowerOffice Go (the simulator) holding a client for `CLIENT_KEY`, since
+    `tenant add` checks the key there."""
+    with SimulatorServer(rate_limit=None) as simulator:
+        simulator.admin.create_client(CLIENT_KEY, "Acme AS")
+        settings = pogo_environment(
+            simulator.api_base_url,
+            simulator.token_url,
+            POGO_RATE_LIMIT_PER_SECOND=CLIENT_RATE_LIMIT,
+        )
+        for name, value in settings.items():
+            env.setenv(name, value)
+        reset_settings_cache()
+        yield _invoker(caplog)
+
+
+def _invoker(caplog):
     caplog.set_level(logging.DEBUG)
     runner = CliRunner()
 
@@ -172,3 +190,20 @@ def test_every_command_has_help():
 def test_version():
     result = CliRunner().invoke(cli, ["--version"])
     assert result.exit_code == 0 and "sync-worker, version" in result.output
+
+
+def test_a_wrong_client_key_is_refused_in_one_line_and_nothing_is_stored(run):
+    result = run("tenant", "add", "acme", "--client-key-stdin", stdin="not-the-key")
+
+    assert result.exit_code == 1
+    [line] = result.output.strip().splitlines()
+    assert "PowerOffice Go refused the client key" in line and "not-the-key" not in line
+    assert run("tenant", "list").output.strip() == "no tenants"
+
+
+def test_no_check_stores_a_key_without_asking_poweroffice_go(run):
+    result = run("tenant", "add", "acme", "--no-check", "--client-key-stdin", stdin="offline")
+
+    assert result.exit_code == 0, result.output
+    with session_scope() as session:
+        assert decrypt_client_key(get_tenant(session, "acme")) == "offline"

@@ -4,6 +4,7 @@ from sandbox.simulator.resources import (
     customers,
     documentation,
     incoming_invoices,
+    integration,
     projects,
     reference,
     transactions,
@@ -18,4 +19,5 @@ ROUTES = (
     + documentation.ROUTES
     + transactions.ROUTES
     + incoming_invoices.ROUTES
+    + integration.ROUTES
 )

@@ -6,6 +6,7 @@ from sync_worker.poweroffice.resources.customers import Customers
 from sync_worker.poweroffice.resources.departments import Departments
 from sync_worker.poweroffice.resources.employees import Employees
 from sync_worker.poweroffice.resources.incoming_invoices import IncomingInvoices
+from sync_worker.poweroffice.resources.integration import IntegrationInformation
 from sync_worker.poweroffice.resources.lock_date import LockDate
 from sync_worker.poweroffice.resources.number_series import NumberSeries
 from sync_worker.poweroffice.resources.outgoing_invoices import OutgoingInvoices
@@ -25,6 +26,7 @@ __all__ = [
     "Departments",
     "Employees",
     "IncomingInvoices",
+    "IntegrationInformation",
     "LockDate",
     "NumberSeries",
     "OutgoingInvoiceJournals",

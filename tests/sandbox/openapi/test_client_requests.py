@@ -146,6 +146,16 @@ CASES: dict[str, Case] = {
         lambda client: client.incoming_invoices.by_voucher_nos([4001, 4002]),
         (Answer("GET", "/IncomingInvoices", json=[{"VoucherNo": 4001, "SupplierNo": 20001}]),),
     ),
+    "IntegrationInformation.get": Case(
+        lambda client: client.integration.get(),
+        (
+            Answer(
+                "GET",
+                "/ClientIntegrationInformation",
+                json={"ValidPrivileges": ["Customer_Full"], "InvalidPrivileges": []},
+            ),
+        ),
+    ),
     "LockDate.get": Case(
         lambda client: client.lock_date.get(),
         (Answer("GET", "/LockDateSettings", json={"LockDate": "2025-12-31"}),),

@@ -73,6 +73,7 @@ def test_reference_data_answers(api, checked):
         checked(api.get(path))
     checked(api.get("/Suppliers"))
     checked(api.get("/LockDateSettings"))
+    checked(api.get("/ClientIntegrationInformation"))
 
     assert checked.problems == {}
 

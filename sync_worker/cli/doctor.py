@@ -1,0 +1,31 @@
+"""`sync-worker doctor`: the tenant's setup checked against its PowerOffice Go client, one
+line per check with ✓ / ⚠ / ✗ and what to do. Exits 1 when anything is ✗."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from sync_worker.doctor import diagnose
+
+
+@click.command("doctor")
+@click.option("--tenant", required=True, help="Moment company code.")
+@click.option("--json", "as_json", is_flag=True, help="The report as one JSON object.")
+@click.option("--send-test-email", is_flag=True, help="Send a test e-mail to the error address.")
+@click.option(
+    "--cached",
+    is_flag=True,
+    help="Use the look-ups the transfers cached instead of reading them afresh.",
+)
+def doctor(tenant: str, as_json: bool, send_test_email: bool, cached: bool) -> None:
+    """Check tenant TENANT's setup against its live PowerOffice Go client."""
+    report = diagnose(tenant, send_test_email=send_test_email, fresh=not cached)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(report.text())
+    if not report.ok:
+        sys.exit(1)
