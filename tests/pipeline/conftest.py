@@ -56,7 +56,7 @@ def pipeline_settings(database_url, redis_base_url, simulator, mailbox) -> dict[
         "SYNC_TRANSFER_MAX_RETRIES": "3",
         "SYNC_CREDIT_NOTE_WAIT_SECONDS": "8",
         "SYNC_WAIT_FIRST_SECONDS": "1",
-        "SYNC_WAIT_MAX_SECONDS": "2",
+        "SYNC_WAIT_MAX_SECONDS": "1",
     }
 
 
