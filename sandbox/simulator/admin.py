@@ -9,7 +9,9 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -21,9 +23,10 @@ from sandbox.simulator import books, jsonio
 from sandbox.simulator.body import Body
 from sandbox.simulator.faults import FaultConfig
 from sandbox.simulator.resources.integration import PRIVILEGES
+from sandbox.simulator.resources.vouchers import OUTGOING_TYPES
 from sandbox.simulator.responses import ApiError, json_response
 from sandbox.simulator.seed import apply_setup, norwegian_setup
-from sandbox.simulator.store import ClientState, Voucher
+from sandbox.simulator.store import ClientState, Voucher, now_text
 
 if TYPE_CHECKING:
     from sandbox.simulator.app import Simulator
@@ -230,6 +233,31 @@ def reverse_voucher(sim: Simulator, request: Request, client_key: str, voucher_i
     return json_response(_voucher_view(client, reversal))
 
 
+def key_in_copy(sim: Simulator, request: Request, client_key: str, voucher_id: str) -> Response:
+    """An outgoing voucher keyed in again by hand: a new voucher number, no integration's,
+    with the same invoice number (a person is not held to its uniqueness) and `total`, when
+    given, as its total. No account transactions are posted for it."""
+    client = _client(sim, client_key)
+    original = client.vouchers.get(voucher_id.lower())
+    if original is None or original.voucher_type not in OUTGOING_TYPES:
+        raise AdminError(404, f"no outgoing voucher {voucher_id}")
+    total = _body(request).decimal("total")
+    copy_id, copy_no = str(uuid.uuid4()), client.next_voucher_no()
+    dto = {
+        **original.dto,
+        "Id": copy_id,
+        "VoucherNo": copy_no,
+        "ExternalImportReference": None,
+        "IsReversed": False,
+        "CreatedDateTimeOffset": now_text(),
+    }
+    if total is not None:
+        dto["CurrencyAmount"] = total
+    copy = replace(original, id=copy_id, voucher_no=copy_no, dto=dto, is_imported=False, pdf=None)
+    client.vouchers[copy_id] = copy
+    return json_response(_voucher_view(client, copy), 201)
+
+
 def _lines(body: Body) -> tuple[books.ExpenseLine, ...]:
     return tuple(
         books.ExpenseLine(
@@ -429,6 +457,9 @@ _MAP = Map(
         Rule(_CLIENT + "/journals", endpoint=add_journal, methods=["POST"]),
         Rule(
             _CLIENT + "/vouchers/<voucher_id>/reverse", endpoint=reverse_voucher, methods=["POST"]
+        ),
+        Rule(
+            _CLIENT + "/vouchers/<voucher_id>/key-in-copy", endpoint=key_in_copy, methods=["POST"]
         ),
         Rule(_CLIENT + "/<collection>", endpoint=read_collection, methods=["GET"]),
         Rule(PREFIX + "/stats", endpoint=get_stats, methods=["GET"]),

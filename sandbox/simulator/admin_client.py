@@ -260,6 +260,14 @@ class SimulatorAdmin:
         """Reverse a voucher as a person does in PowerOffice Go; the reversal voucher back."""
         return self._call("POST", f"/clients/{client_key}/vouchers/{voucher_id}/reverse")
 
+    def key_in_copy(
+        self, client_key: str, voucher_id: str, *, total: Decimal | str | None = None
+    ) -> dict:
+        """Key an outgoing voucher in again by hand (same invoice number, not this
+        integration's, no PDF), with `total` as its total when given; the copy's view back."""
+        body = {"total": None if total is None else Decimal(str(total))}
+        return self._call("POST", f"/clients/{client_key}/vouchers/{voucher_id}/key-in-copy", body)
+
     # --- read-back ---
 
     def customers(self, client_key: str) -> list[dict]:

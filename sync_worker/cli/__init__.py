@@ -8,7 +8,7 @@ import click
 
 from config.settings import SettingsError
 from sync_worker import __version__
-from sync_worker.cli import db, doctor, expenses, tenants, transfers, workers
+from sync_worker.cli import db, doctor, expenses, reconcile, tenants, transfers, workers
 from sync_worker.errors import SyncError
 
 
@@ -26,6 +26,7 @@ cli.add_command(workers.beat)
 cli.add_command(expenses.import_expenses)
 cli.add_command(expenses.expenses)
 cli.add_command(doctor.doctor)
+cli.add_command(reconcile.reconcile)
 for command in (
     transfers.publish,
     transfers.transfer,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sync_worker.poweroffice.resources.base import Resource
 
 
@@ -11,6 +13,10 @@ class Customers(Resource):
     def find_by_number(self, number: int) -> dict | None:
         """The customer with this number (Moment's and PowerOffice Go's key), or None."""
         return self._first(lambda row: str(row.get("Number")) == str(number), customerNos=number)
+
+    def by_numbers(self, numbers: Iterable[int]) -> list[dict]:
+        """The customers with these numbers, a hundred numbers a call."""
+        return self._rows_matching("customerNos", sorted(set(numbers)))
 
     def get(self, customer_id: int) -> dict:
         return self._get(customer_id)

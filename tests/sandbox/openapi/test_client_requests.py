@@ -116,6 +116,10 @@ CASES: dict[str, Case] = {
         lambda client: client.accounts.by_number(),
         (Answer("GET", "/GeneralLedgerAccounts", json=[{"Id": 100, "AccountNo": 3000}]),),
     ),
+    "Customers.by_numbers": Case(
+        lambda client: client.customers.by_numbers([10001, 10002]),
+        (Answer("GET", "/Customers", json=[CUSTOMER]),),
+    ),
     "Customers.create": Case(
         lambda client: client.customers.create(_customer_body()),
         (Answer("POST", "/Customers", 201, CUSTOMER),),
