@@ -8,6 +8,9 @@ Unknown fields are ignored at every level, so Moment can add optional fields wit
 breaking the workers. Business rules that a person must act on (a line without a VAT code,
 an unknown account, a closed period) are not checked here but in `sync_worker.mapping.rules`,
 so that the tenant's accountant gets an e-mail instead of Moment's backend a rejection.
+What could never succeed whatever the accountant does (bytes that are not a PDF, money in
+fractions of an øre, a line amount that is not its quantity × price, a string longer than
+PowerOffice Go takes) is refused here, before anything is half-written.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ import base64
 import binascii
 import re
 import threading
-from collections.abc import Mapping
-from decimal import Decimal
+import unicodedata
+from collections.abc import Callable, Mapping
+from decimal import Decimal, DecimalException
 from typing import Any, ClassVar
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validates_schema
@@ -25,8 +29,9 @@ from marshmallow.validate import Email, Length, OneOf, Range, Regexp
 
 from sync_worker import kinds
 from sync_worker.errors import InvalidMessage
-from sync_worker.norway import KID_MAX_LENGTH, KID_MIN_LENGTH, is_valid_kid
+from sync_worker.norway import KID_MAX_LENGTH, KID_MIN_LENGTH, is_valid_kid, ore
 from sync_worker.norway import is_valid_organization_number as has_valid_mod11
+from sync_worker.poweroffice import limits
 from sync_worker.schemas.entities import (
     Accrual,
     Address,
@@ -40,6 +45,11 @@ from sync_worker.schemas.entities import (
 
 INT64_MAX = 2**63 - 1
 PDF = "application/pdf"
+PDF_SIGNATURE = b"%PDF-"
+NOK = "NOK"
+# Half of one øre: an amount this close to the exact one is it "rounded to øre", whichever way
+# Moment breaks a tie.
+_HALF_ORE = Decimal("0.005")
 
 # Plain notation only: "1e999999" is a Decimal too, but one that cannot be rounded to øre.
 _PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
@@ -181,6 +191,55 @@ def _kid(kid: str) -> None:
         raise ValidationError(f"KID {kid} fails its MOD10 check digit.")
 
 
+def _two_decimals(amount: Decimal) -> None:
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        raise ValidationError(f"{amount} has more than two decimals: money is in whole øre.")
+
+
+def _no_control_characters(text: str, *, allowed: frozenset[str] = frozenset()) -> None:
+    for position, character in enumerate(text, start=1):
+        if unicodedata.category(character) == "Cc" and character not in allowed:
+            raise ValidationError(
+                f"Contains the control character U+{ord(character):04X} at position "
+                f"{position}; PowerOffice Go cannot show it."
+            )
+
+
+# A description may run over several lines; a name, which reaches e-mail subjects, may not.
+_LINE_BREAKS_AND_TABS = frozenset("\n\r\t")
+
+
+def _no_control_characters_but_line_breaks(text: str) -> None:
+    _no_control_characters(text, allowed=_LINE_BREAKS_AND_TABS)
+
+
+def _at_most(limit: int) -> Callable[[str], None]:
+    def check(text: str) -> None:
+        if len(text) > limit:
+            raise ValidationError(
+                f"{len(text)} characters long; PowerOffice Go takes at most {limit}."
+            )
+
+    return check
+
+
+def _starts_as_a_pdf(content: bytes) -> None:
+    if not content.startswith(PDF_SIGNATURE):
+        raise ValidationError('Not a PDF: the file does not start with "%PDF-".')
+
+
+def _uploadable_size(content: bytes) -> None:
+    if len(content) > limits.ATTACHMENT_BYTES:
+        size = Decimal(len(content)) / limits.MEBIBYTE
+        most = limits.ATTACHMENT_BYTES // limits.MEBIBYTE
+        raise ValidationError(f"The file is {size:.1f} MB; PowerOffice Go takes at most {most} MB.")
+
+
+def _name(**kwargs: Any) -> Text:
+    return Text(required=True, validate=_no_control_characters, **kwargs)
+
+
 def _optional_text(**kwargs: Any) -> Text:
     return Text(allow_none=True, load_default=None, **kwargs)
 
@@ -205,10 +264,10 @@ class ContractSchema(Schema):
 class AddressSchema(ContractSchema):
     entity = Address
 
-    street = _optional_text()
-    street2 = _optional_text()
-    postal_code = _optional_text()
-    city = _optional_text()
+    street = _optional_text(validate=_at_most(limits.ADDRESS_LINE_LENGTH))
+    street2 = _optional_text(validate=_at_most(limits.ADDRESS_LINE_LENGTH))
+    postal_code = _optional_text(validate=_at_most(limits.ZIP_CODE_LENGTH))
+    city = _optional_text(validate=_at_most(limits.CITY_LENGTH))
     country_code = _optional_text(
         validate=Regexp(
             r"\A[A-Z]{2}\Z", error="Must be an ISO 3166-1 alpha-2 code in capitals, such as NO."
@@ -220,7 +279,7 @@ class CustomerSchema(ContractSchema):
     entity = Customer
 
     number = Text(required=True, validate=_customer_number)
-    name = Text(required=True)
+    name = _name()
     organization_number = _optional_text(validate=_organization_number)
     contact_email = _optional_text(validate=Email())
     invoice_email = _optional_text(validate=Email())
@@ -232,7 +291,7 @@ class ProjectSchema(ContractSchema):
     entity = Project
 
     number = Text(required=True, validate=_project_number)
-    name = Text(required=True)
+    name = _name()
     state = Text(required=True, validate=OneOf(("active", "finished", "archived", "potential")))
     customer_number = _optional_text(validate=_customer_number)
     department_code = _optional_text()
@@ -258,15 +317,33 @@ class AccrualSchema(ContractSchema):
 class InvoiceLineSchema(ContractSchema):
     entity = InvoiceLine
 
-    description = _optional_text()
+    description = _optional_text(validate=_no_control_characters_but_line_breaks)
     account_code = Text(required=True, validate=_digits("An account code is digits only."))
     vat_code = _optional_text(validate=_digits("A VAT code is digits only (SAF-T)."))
     quantity = DecimalString(required=True)
     unit_price = DecimalString(required=True)
     discount_percent = DecimalString(load_default=Decimal("0"))
-    # Moment computes the amount; it is stored as sent, because its rounding may differ from ours.
-    amount = DecimalString(required=True)
+    amount = DecimalString(required=True, validate=_two_decimals)
     accrual = fields.Nested(AccrualSchema, allow_none=True, load_default=None)
+
+    @validates_schema(skip_on_field_errors=True)
+    def amount_is_quantity_times_price(self, data: dict[str, Any], **kwargs: Any) -> None:
+        # Moment computes the amount and it is stored as sent; checked only to the half øre,
+        # because Moment may break a tie another way than `norway.ore`.
+        quantity, price, discount = data["quantity"], data["unit_price"], data["discount_percent"]
+        try:
+            exact = quantity * price * (1 - discount / 100)
+            expected = ore(exact)
+        except DecimalException:
+            raise ValidationError(
+                "Quantity × unit price is too large to be an amount in øre.", field_name="amount"
+            ) from None
+        if abs(data["amount"] - exact) > _HALF_ORE:
+            raise ValidationError(
+                f"The amount {data['amount']} is not quantity × unit price less its discount: "
+                f"{quantity} × {price} × (1 − {discount}/100) = {expected}.",
+                field_name="amount",
+            )
 
 
 class AttachmentSchema(ContractSchema):
@@ -276,14 +353,18 @@ class AttachmentSchema(ContractSchema):
     content_type = Text(
         required=True, validate=OneOf((PDF,), error="PowerOffice Go only accepts a PDF.")
     )
-    content = Base64Content(data_key="content_base64", required=True)
+    content = Base64Content(
+        data_key="content_base64", required=True, validate=(_starts_as_a_pdf, _uploadable_size)
+    )
 
 
-class InvoiceSchema(ContractSchema):
+class VoucherSchema(ContractSchema):
+    """What an invoice and a credit note share: the contract gives them one shape."""
+
     entity = Invoice
 
     number = fields.Integer(strict=True, required=True, validate=Range(min=1))
-    description = _optional_text()
+    description = _optional_text(validate=_no_control_characters_but_line_breaks)
     customer = fields.Nested(CustomerSchema, required=True)
     project = fields.Nested(ProjectSchema, allow_none=True, load_default=None)
     invoice_date = CalendarDate(required=True)
@@ -297,17 +378,24 @@ class InvoiceSchema(ContractSchema):
         required=True, validate=Range(min=0, min_inclusive=False, error="Must be above 0.")
     )
     department_code = _optional_text()
-    total_incl_vat = DecimalString(required=True)
+    total_incl_vat = DecimalString(required=True, validate=_two_decimals)
     lines = fields.List(
         fields.Nested(InvoiceLineSchema),
         required=True,
         validate=Length(min=1, error="An invoice needs at least one line."),
     )
     attachment = fields.Nested(AttachmentSchema, required=True)
-    # Required for a credit note, but refused by the export rules, where the accountant sees it.
     credited_invoice_number = fields.Integer(
         strict=True, allow_none=True, load_default=None, validate=Range(min=1)
     )
+
+    @validates_schema(skip_on_field_errors=False)
+    def nok_is_at_rate_one(self, data: dict[str, Any], **kwargs: Any) -> None:
+        rate = data.get("currency_rate")
+        if data.get("currency_code") == NOK and rate is not None and rate != 1:
+            raise ValidationError(
+                f"A NOK invoice is at currency rate 1, not {rate}.", field_name="currency_rate"
+            )
 
     @validates_schema(skip_on_field_errors=False)
     def due_on_or_after_invoice_date(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -319,7 +407,19 @@ class InvoiceSchema(ContractSchema):
             )
 
 
-class CreditNoteSchema(InvoiceSchema):
+class InvoiceSchema(VoucherSchema):
+    @validates_schema(skip_on_field_errors=False)
+    def total_is_not_negative(self, data: dict[str, Any], **kwargs: Any) -> None:
+        total = data.get("total_incl_vat")
+        if total is not None and total < 0:
+            raise ValidationError(
+                f"An invoice's total is not negative, but this one's is {total}: "
+                "send a credit note instead.",
+                field_name="total_incl_vat",
+            )
+
+
+class CreditNoteSchema(VoucherSchema):
     @validates_schema(skip_on_field_errors=False)
     def total_is_negative(self, data: dict[str, Any], **kwargs: Any) -> None:
         total = data.get("total_incl_vat")
@@ -327,6 +427,17 @@ class CreditNoteSchema(InvoiceSchema):
             raise ValidationError(
                 f"A credit note's amounts are negative, but its total is {total}.",
                 field_name="total_incl_vat",
+            )
+
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def names_the_credited_invoice(
+        self, data: dict[str, Any], original: Mapping[str, Any], **kwargs: Any
+    ) -> None:
+        # The original, so that a malformed number is reported once, as malformed.
+        if original.get("credited_invoice_number") is None:
+            raise ValidationError(
+                "A credit note names the invoice it credits.",
+                field_name="credited_invoice_number",
             )
 
 

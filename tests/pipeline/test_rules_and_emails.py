@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import update
 
 from sync_worker import operations
 from sync_worker.db.models import Tenant as TenantRow
 from sync_worker.db.session import session_scope
+from sync_worker.errors import InvalidMessage
 from sync_worker.operations import history
+from sync_worker.producer import publish
 from sync_worker.tenants import encrypt_client_key
 from tests.support.worker import wait_until
 
@@ -76,12 +79,13 @@ def test_sums_that_do_not_add_up_show_both(tenant, mailbox):
     assert str(wrong - Decimal("10.00")) in email.body
 
 
-def test_a_credit_note_without_its_invoice_number_is_refused(tenant, mailbox):
+def test_a_credit_note_without_its_invoice_number_is_refused_at_the_door(tenant):
     invoice = new_invoice(tenant)
     credit = tenant.sample.invoice(invoice["customer"], invoice["project"], credit_for=invoice)
     credit["credited_invoice_number"] = None
-    email = refused(tenant, mailbox, credit, kind="credit_note")
-    assert "credit" in email.body.lower()
+    with pytest.raises(InvalidMessage, match=r"data\.credited_invoice_number: A credit note"):
+        publish(tenant.sample.message("credit_note.finalized", credit))
+    assert tenant.state("credit_note", str(credit["number"])) is None  # nothing stored
 
 
 def test_a_credit_note_whose_invoice_is_unknown_everywhere_is_refused(tenant, mailbox):

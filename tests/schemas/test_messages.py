@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from sync_worker.errors import InvalidMessage
+from sync_worker.poweroffice import limits
 from sync_worker.schemas import (
     Accrual,
     Address,
@@ -170,7 +171,6 @@ def test_occurred_at_keeps_its_offset():
         ("invoice.finalized", "data.kid", None, "kid", None),
         ("invoice.finalized", "data.department_code", None, "department_code", None),
         ("invoice.finalized", "data.description", "", "description", None),
-        ("invoice.finalized", "data.currency_rate", "11.6235", "currency_rate", Decimal("11.6235")),
     ],
 )
 def test_optional_values(message_type, path, value, attribute, expected):
@@ -184,13 +184,82 @@ def test_optional_values(message_type, path, value, attribute, expected):
         ("data.lines.0.vat_code", None, "vat_code", None),  # refused by the export rules
         ("data.lines.0.accrual", None, "accrual", None),
         ("data.lines.0.description", None, "description", None),
-        ("data.lines.0.amount", "-0.40", "amount", Decimal("-0.40")),
-        ("data.lines.0.amount", "9999.99", "amount", Decimal("9999.99")),  # not recomputed
     ],
 )
 def test_optional_line_values(path, value, attribute, expected):
     invoice = parse_message(changed("invoice.finalized", path, value)).data
     assert getattr(invoice.lines[0], attribute) == expected
+
+
+def test_a_foreign_currency_keeps_its_rate():
+    raw = changed("invoice.finalized", "data.currency_code", "EUR")
+    raw["data"]["currency_rate"] = "11.6235"
+    assert parse_message(raw).data.currency_rate == Decimal("11.6235")
+
+
+def test_nok_at_rate_one_in_any_spelling():
+    raw = changed("invoice.finalized", "data.currency_rate", "1.0000")
+    assert parse_message(raw).data.currency_rate == Decimal("1")
+
+
+def with_line(**line: str) -> dict[str, Any]:
+    """The example invoice with its line's figures replaced."""
+    raw = message("invoice.finalized")
+    raw["data"]["lines"][0].update(line)
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("quantity", "unit_price", "discount_percent", "amount"),
+    [
+        ("3", "33.333", "0", "100.00"),  # 99.999, rounded to øre
+        ("1", "0.125", "0", "0.13"),  # a tie rounded up
+        ("1", "0.125", "0", "0.12"),  # a tie rounded to even
+        ("7.5", "1250.00", "12.5", "8203.13"),  # 8203.125
+        ("1", "-0.40", "0", "-0.40"),  # a rounding line
+        ("10", "1000.00", "100", "0.00"),
+    ],
+)
+def test_line_amount_is_quantity_times_price_less_discount(
+    quantity, unit_price, discount_percent, amount
+):
+    raw = with_line(
+        quantity=quantity, unit_price=unit_price, discount_percent=discount_percent, amount=amount
+    )
+    assert parse_message(raw).data.lines[0].amount == Decimal(amount)
+
+
+def test_a_line_amount_off_by_one_ore_is_refused():
+    errors = field_errors(with_line(quantity="3", unit_price="33.333", amount="99.99"))
+    assert errors == {
+        "data.lines.0.amount": [
+            "The amount 99.99 is not quantity × unit price less its discount: "
+            "3 × 33.333 × (1 − 0/100) = 100.00."
+        ]
+    }
+
+
+def test_a_line_amount_is_checked_with_its_discount():
+    errors = field_errors(with_line(discount_percent="10"))
+    assert errors == {
+        "data.lines.0.amount": [
+            "The amount 10000.00 is not quantity × unit price less its discount: "
+            "10 × 1000.00 × (1 − 10/100) = 9000.00."
+        ]
+    }
+
+
+@pytest.mark.parametrize("digits", [30, 600_000])
+def test_line_figures_too_large_for_an_amount_are_refused(digits):
+    errors = field_errors(with_line(quantity="9" * digits, unit_price="9" * digits))
+    assert errors == {
+        "data.lines.0.amount": ["Quantity × unit price is too large to be an amount in øre."]
+    }
+
+
+def test_a_malformed_line_figure_is_reported_alone():
+    errors = field_errors(with_line(quantity="ten"))
+    assert list(errors) == ["data.lines.0.quantity"]
 
 
 def test_discount_percent_defaults_to_zero():
@@ -199,7 +268,8 @@ def test_discount_percent_defaults_to_zero():
 
 
 def test_credit_note_may_have_positive_lines_when_its_total_is_negative():
-    raw = changed("credit_note.finalized", "data.lines.0.amount", "0.40")
+    raw = message("credit_note.finalized")
+    raw["data"]["lines"][0].update(quantity="1", unit_price="0.40", amount="0.40")
     assert parse_message(raw).data.lines[0].amount == Decimal("0.40")
 
 
@@ -287,6 +357,9 @@ def test_blank_required_text_is_refused(message_type, path):
 
 # --- malformed fields ----------------------------------------------------------------------
 
+NOT_A_PDF = base64.b64encode(b"<html>Bad Gateway</html>").decode()
+NOT_A_PDF_ERROR = 'Not a PDF: the file does not start with "%PDF-".'
+
 MALFORMED = [
     # envelope
     ("invoice.finalized", "message_id", "not-a-uuid", "Not a valid UUID."),
@@ -313,6 +386,27 @@ MALFORMED = [
     ("customer.changed", "data.address.country_code", "NOR", "ISO 3166-1 alpha-2"),
     ("customer.changed", "data.address", "Storgata 1", "Invalid input type."),
     ("customer.changed", "data.state", "deleted", "Must be one of: active, potential, inactive."),
+    (
+        "customer.changed",
+        "data.name",
+        "Fjordkraft\x00AS",
+        "control character U+0000 at position 11",
+    ),
+    *(
+        ("customer.changed", f"data.address.{field}", "x" * (limit + 1), f"at most {limit}.")
+        for field, limit in (
+            ("street", limits.ADDRESS_LINE_LENGTH),
+            ("street2", limits.ADDRESS_LINE_LENGTH),
+            ("postal_code", limits.ZIP_CODE_LENGTH),
+            ("city", limits.CITY_LENGTH),
+        )
+    ),
+    (
+        "customer.changed",
+        "data.address.city",
+        "x" * 100_000,
+        "100000 characters long; PowerOffice Go takes at most 100.",
+    ),
     # project
     ("project.changed", "data.number", "2026.017", "reserves for main and sub projects"),
     ("project.changed", "data.state", "done", "Must be one of: active, finished, archived"),
@@ -320,6 +414,7 @@ MALFORMED = [
     ("project.changed", "data.owner_email", "kari", "Not a valid email"),
     ("project.changed", "data.expenses_billable", "yes", "Not a valid boolean."),
     ("project.changed", "data.expenses_billable", 1, "Not a valid boolean."),
+    ("project.changed", "data.name", "Nettside\nFjordkraft", "control character U+000A"),
     # invoice
     ("invoice.finalized", "data.number", "10234", "Not a valid integer."),
     ("invoice.finalized", "data.number", 0, "greater than or equal to 1"),
@@ -357,9 +452,20 @@ MALFORMED = [
     ("invoice.finalized", "data.attachment.content_base64", "JVBERi0", "Not valid base64."),
     ("invoice.finalized", "data.attachment.content_base64", "", "The file is empty."),
     ("invoice.finalized", "data.credited_invoice_number", "10234", "Not a valid integer."),
+    ("invoice.finalized", "data.customer.name", "Fjord\tkraft", "control character U+0009"),
+    ("invoice.finalized", "data.project.name", "Nett\x1bside", "control character U+001B"),
+    ("invoice.finalized", "data.description", "Konsulent\x00bistand", "control character U+0000"),
+    ("invoice.finalized", "data.lines.0.description", "Råd\x7fgivning", "U+007F at position 4"),
+    ("invoice.finalized", "data.attachment.content_base64", NOT_A_PDF, NOT_A_PDF_ERROR),
+    ("invoice.finalized", "data.total_incl_vat", "12500.001", "12500.001 has more than two"),
+    ("invoice.finalized", "data.lines.0.amount", "10000.000", "money is in whole øre"),
+    ("invoice.finalized", "data.currency_rate", "11.6235", "A NOK invoice is at currency rate 1"),
+    ("invoice.finalized", "data.total_incl_vat", "-12500.00", "send a credit note instead"),
     # credit note
     ("credit_note.finalized", "data.total_incl_vat", "12500.00", "amounts are negative"),
     ("credit_note.finalized", "data.total_incl_vat", "0.00", "amounts are negative"),
+    ("credit_note.finalized", "data.credited_invoice_number", None, "names the invoice it credits"),
+    ("credit_note.finalized", "data.credited_invoice_number", "10234", "Not a valid integer."),
 ]
 
 
@@ -368,6 +474,40 @@ def test_malformed_field_is_named(message_type, path, value, expected):
     errors = field_errors(changed(message_type, path, value))
     assert list(errors) == [path]
     assert expected in " ".join(errors[path])
+
+
+def test_a_credit_note_without_the_invoice_it_credits_is_refused():
+    errors = field_errors(without("credit_note.finalized", "data.credited_invoice_number"))
+    assert errors == {
+        "data.credited_invoice_number": ["A credit note names the invoice it credits."]
+    }
+
+
+def test_an_invoice_may_total_zero():
+    raw = with_line(discount_percent="100", amount="0.00")
+    raw["data"]["total_incl_vat"] = "0.00"
+    assert parse_message(raw).data.total_incl_vat == Decimal("0.00")
+
+
+def attachment_of(size: int) -> dict[str, Any]:
+    content = PDF_BYTES + b" " * (size - len(PDF_BYTES))
+    raw = message("invoice.finalized")
+    raw["data"]["attachment"]["content_base64"] = base64.b64encode(content).decode()
+    return raw
+
+
+def test_an_attachment_at_the_size_limit_passes():
+    raw = attachment_of(limits.ATTACHMENT_BYTES)
+    assert len(parse_message(raw).data.attachment.content) == limits.ATTACHMENT_BYTES
+
+
+def test_an_attachment_over_the_size_limit_is_refused():
+    errors = field_errors(attachment_of(limits.ATTACHMENT_BYTES + 1))
+    assert errors == {
+        "data.attachment.content_base64": [
+            "The file is 30.0 MB; PowerOffice Go takes at most 30 MB."
+        ]
+    }
 
 
 # --- the error as a whole ------------------------------------------------------------------
@@ -423,3 +563,15 @@ def test_data_is_checked_against_its_own_type():
 def test_a_message_must_be_an_object(raw):
     with pytest.raises(InvalidMessage, match=r"^message #\? \(type \?\): message: Not a JSON"):
         parse_message(raw)
+
+
+def test_a_description_may_run_over_several_lines_but_not_carry_other_control_characters():
+    multi_line = message("invoice.finalized")
+    multi_line["data"]["description"] = "Konsulentbistand november\r\nProsjekt\t2026-017"
+    multi_line["data"]["lines"][0]["description"] = "Rådgivning\n10 timer"
+    assert parse_message(multi_line).data.description.startswith("Konsulentbistand")
+
+    escaped = message("invoice.finalized")
+    escaped["data"]["description"] = "Konsulentbistand \x1b[31m"
+    with pytest.raises(InvalidMessage, match=r"data\.description: Contains the control"):
+        parse_message(escaped)
