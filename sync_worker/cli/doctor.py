@@ -3,11 +3,9 @@ line per check with ✓ / ⚠ / ✗ and what to do. Exits 1 when anything is ✗
 
 from __future__ import annotations
 
-import json
-import sys
-
 import click
 
+from sync_worker.cli.reports import show
 from sync_worker.doctor import diagnose
 
 
@@ -23,9 +21,4 @@ from sync_worker.doctor import diagnose
 def doctor(tenant: str, as_json: bool, send_test_email: bool, cached: bool) -> None:
     """Check tenant TENANT's setup against its live PowerOffice Go client."""
     report = diagnose(tenant, send_test_email=send_test_email, fresh=not cached)
-    if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
-    else:
-        click.echo(report.text())
-    if not report.ok:
-        sys.exit(1)
+    show(report, as_json=as_json)

@@ -5,11 +5,10 @@ when anything is found."""
 from __future__ import annotations
 
 import datetime as dt
-import json
-import sys
 
 import click
 
+from sync_worker.cli.reports import show
 from sync_worker.reconcile import reconcile as reconcile_period
 
 
@@ -23,9 +22,4 @@ def reconcile(tenant: str, date_from: dt.datetime, date_to: dt.datetime, as_json
     if date_to < date_from:
         raise click.BadParameter("--to is before --from", param_hint="--to")
     report = reconcile_period(tenant, date_from.date(), date_to.date())
-    if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
-    else:
-        click.echo(report.text())
-    if not report.ok:
-        sys.exit(1)
+    show(report, as_json=as_json)

@@ -56,7 +56,6 @@ from sync_worker.expenses.selection import (
 from sync_worker.locks import advisory_lock
 from sync_worker.norway import ore
 from sync_worker.poweroffice import PowerOfficeClient
-from sync_worker.poweroffice.resources.base import FILTER_VALUES_PER_REQUEST
 from sync_worker.poweroffice.resources.voucher_documentation import unpack_images, unpack_pdfs
 from sync_worker.tenants import decrypt_client_key
 
@@ -195,16 +194,13 @@ def _transactions(
     codes: list[str],
     types: tuple[str, ...],
 ) -> list[dict]:
-    rows: list[dict] = []
-    for start in range(0, len(codes), FILTER_VALUES_PER_REQUEST):
-        rows += client.account_transactions.list(
-            window.from_date,
-            window.to_date,
-            account_nos=account_filter(threshold),
-            project_codes=codes[start : start + FILTER_VALUES_PER_REQUEST],
-            voucher_types=list(types),
-        )
-    return rows
+    return client.account_transactions.list(
+        window.from_date,
+        window.to_date,
+        account_nos=account_filter(threshold),
+        project_codes=codes,
+        voucher_types=list(types),
+    )
 
 
 def _not_stored(tenant_id: int, candidates: list[Candidate]) -> list[Candidate]:

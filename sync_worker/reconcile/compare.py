@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from sync_worker.db.models import SyncStatus
-from sync_worker.transfers.invoices import ATTACHMENT_UPLOADED
+from sync_worker.transfers.steps import ATTACHMENT_UPLOADED
 
 
 class Problem(enum.StrEnum):

@@ -39,11 +39,12 @@ from sync_worker.transfers import state as states
 from sync_worker.transfers.context import Transfer
 from sync_worker.transfers.customers import sync_customer
 from sync_worker.transfers.projects import sync_project
-
-VOUCHER_REQUESTED = "voucher_requested"
-VOUCHER_POSTED = "voucher_posted"
-ATTACHMENT_UPLOADED = "attachment_uploaded"
-POSTED_STEPS = (VOUCHER_POSTED, ATTACHMENT_UPLOADED)
+from sync_worker.transfers.steps import (
+    ATTACHMENT_UPLOADED,
+    POSTED_STEPS,
+    VOUCHER_POSTED,
+    VOUCHER_REQUESTED,
+)
 
 
 def transfer_voucher(run: Transfer, state: EntityState) -> bool:

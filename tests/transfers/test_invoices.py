@@ -19,7 +19,7 @@ from sync_worker.errors import (
     WaitingForInvoice,
 )
 from sync_worker.mapping.references import external_import_reference
-from sync_worker.transfers import invoices
+from sync_worker.transfers import invoices, steps
 from sync_worker.transfers import state as states
 from sync_worker.transfers.context import Transfer
 from sync_worker.transfers.invoices import transfer_voucher, upload_attachment
@@ -83,7 +83,7 @@ def voucher_requested_after_a_lost_post(moment, pogo: FakePowerOffice, lost) -> 
     pogo.answer(POST_VOUCHER, lost)
     with pytest.raises(TransientError):
         post(run)
-    assert state_of(run).step == invoices.VOUCHER_REQUESTED
+    assert state_of(run).step == steps.VOUCHER_REQUESTED
     pogo.forget_calls()
     return run
 
@@ -103,12 +103,12 @@ def test_an_invoice_goes_customer_project_voucher_then_pdf(moment, pogo):
         POST_VOUCHER,
     ]
     assert [(a.step, a.outcome) for a in history(run)] == [("voucher", "ok")]
-    assert state_of(run).step == invoices.VOUCHER_POSTED
+    assert state_of(run).step == steps.VOUCHER_POSTED
 
     assert upload_attachment(run, state_of(run)) is True
     assert pogo.calls[-1] == "PUT /VoucherDocumentation"
     state = state_of(run)
-    assert (state.step, state.status) == (invoices.ATTACHMENT_UPLOADED, SyncStatus.DONE)
+    assert (state.step, state.status) == (steps.ATTACHMENT_UPLOADED, SyncStatus.DONE)
 
 
 def test_each_step_is_recorded_before_the_next_begins(moment, pogo):
@@ -132,7 +132,7 @@ def test_each_step_is_recorded_before_the_next_begins(moment, pogo):
     assert seen == {
         "customer": SyncStatus.DONE,
         "project": SyncStatus.DONE,
-        "invoice": invoices.VOUCHER_REQUESTED,
+        "invoice": steps.VOUCHER_REQUESTED,
     }
     assert state_of(run).pogo_id == "voucher-1"
 
@@ -185,7 +185,7 @@ def test_a_rerun_posts_again_when_the_earlier_post_did_not_land(moment, pogo):
 
     assert pogo.calls[0] == FIND_VOUCHER and pogo.calls[-1] == POST_VOUCHER
     assert history(run)[-2].detail == "the earlier POST did not land"
-    assert state_of(run).step == invoices.VOUCHER_POSTED
+    assert state_of(run).step == steps.VOUCHER_POSTED
 
 
 def test_a_voucher_with_our_number_but_another_reference_is_refused(moment, pogo):
@@ -220,7 +220,7 @@ def test_a_repeat_not_readable_yet_is_looked_up_again_later(moment, pogo):
     with pytest.raises(TransientError, match="cannot be read yet"):
         post(run)
 
-    assert state_of(run).step == invoices.VOUCHER_REQUESTED
+    assert state_of(run).step == steps.VOUCHER_REQUESTED
 
 
 # --- the rules and fresh look-ups ------------------------------------------------------------
@@ -233,7 +233,7 @@ def test_a_refusal_that_rests_on_look_ups_asks_powerofficego_once_more(moment, p
     post(run)
 
     assert [call for call in pogo.calls if call in LOOK_UPS] == LOOK_UPS
-    assert state_of(run).step == invoices.VOUCHER_POSTED
+    assert state_of(run).step == steps.VOUCHER_POSTED
 
 
 def test_a_refusal_fresh_look_ups_cannot_mend_does_not_ask_again(moment, pogo):
@@ -309,7 +309,7 @@ def test_a_credit_note_for_an_invoice_posted_by_hand_is_taken(moment, pogo):
 
     post(run)
 
-    assert state_of(run).step == invoices.VOUCHER_POSTED
+    assert state_of(run).step == steps.VOUCHER_POSTED
 
 
 def test_a_credit_note_for_an_unknown_invoice_waits_then_is_refused(moment, pogo, env):
