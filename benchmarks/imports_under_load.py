@@ -52,6 +52,7 @@ from benchmarks.harness import (
 )
 from benchmarks.harness import write_results as write
 from config.settings import get_settings
+from config.tasks import IMPORT_EXPENSES
 from sandbox.sample_data import invoice_pdf
 from sync_worker.db.models import Attempt, EntityState, Expense, utcnow
 from sync_worker.db.session import session_scope
@@ -62,7 +63,6 @@ from tests.support.worker import WorkerProcess, wait_until
 
 NAME = "imports_under_load"
 PROJECT = f"{dt.date.today().year}-100"
-IMPORT_TASK = "tasks.expenses.import_expenses"
 EXPENSES_PER_TENANT = 2  # two vouchers of one expense line each
 ENTITIES = 5  # the burst tenant's customers and projects
 
@@ -208,7 +208,10 @@ def enqueue_imports(tenant_ids: list[int]) -> None:
     with app.producer_or_acquire() as producer:
         for tenant_id in tenant_ids:
             app.send_task(
-                IMPORT_TASK, kwargs={"tenant_id": tenant_id}, queue="imports", producer=producer
+                IMPORT_EXPENSES.name,
+                kwargs={"tenant_id": tenant_id},
+                queue=str(IMPORT_EXPENSES.queue),
+                producer=producer,
             )
 
 

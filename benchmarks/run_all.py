@@ -18,7 +18,13 @@ from benchmarks.harness import RESULTS_DIR, format_number, log
 
 ROOT = Path(__file__).resolve().parent.parent
 # In the order of docs/performance.md; about 13 minutes in all on 2 cores.
-BENCHMARKS = ("calls_per_invoice", "producer_throughput", "worker_memory", "imports_under_load")
+BENCHMARKS = (
+    "calls_per_invoice",
+    "producer_throughput",
+    "worker_memory",
+    "imports_under_load",
+    "doctor_and_reconcile",
+)
 
 
 def main(argv: list[str]) -> int:

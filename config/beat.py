@@ -4,27 +4,39 @@ from __future__ import annotations
 
 from typing import Any
 
-from config.tasks import RELAY_OUTBOX, REQUEUE_STALLED_MESSAGES, SCHEDULE_EXPENSE_IMPORTS, TaskName
+from config.settings import Settings
+from config.tasks import (
+    RELAY_OUTBOX,
+    REQUEUE_STALLED_MESSAGES,
+    SCHEDULE_EXPENSE_IMPORTS,
+    SCHEDULE_RECONCILIATIONS,
+    TaskName,
+)
 
 OUTBOX_RELAY_SECONDS = 30.0
 EXPENSE_SCHEDULER_SECONDS = 60.0
-STALLED_SWEEP_SECONDS = 300.0
+RECONCILIATION_SCHEDULER_SECONDS = 60.0
 
 
-def beat_schedule() -> dict[str, Any]:
+def beat_schedule(settings: Settings) -> dict[str, Any]:
     return {
         # Sends outbox rows whose enqueue failed after commit (broker down at publish time).
         "relay-outbox": {
             # Expires late: behind a backlog it must still run, but not pile up.
             **_entry(RELAY_OUTBOX, OUTBOX_RELAY_SECONDS, expires=10 * OUTBOX_RELAY_SECONDS),
         },
-        # Enqueues again the messages whose task was lost (broker failure, crash mid-retry).
+        # Enqueues again the messages whose task was lost (a worker gone, its lease run out;
+        # a broker that lost its data), every half lease: minutes, not the broker's hour.
         "requeue-stalled-messages": {
-            **_entry(REQUEUE_STALLED_MESSAGES, STALLED_SWEEP_SECONDS),
+            **_entry(REQUEUE_STALLED_MESSAGES, settings.lease_seconds / 2),
         },
         # Looks once a minute for tenants whose expense import is due, and spreads them out.
         "schedule-expense-imports": {
             **_entry(SCHEDULE_EXPENSE_IMPORTS, EXPENSE_SCHEDULER_SECONDS),
+        },
+        # Looks once a minute for tenants whose daily reconciliation is due (off-peak).
+        "schedule-reconciliations": {
+            **_entry(SCHEDULE_RECONCILIATIONS, RECONCILIATION_SCHEDULER_SECONDS),
         },
     }
 

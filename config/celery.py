@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from config.beat import beat_schedule
 from config.settings import Settings
@@ -15,8 +15,21 @@ from config.tasks import ALL_TASKS, QueueName
 
 QUEUES = tuple(QueueName)
 
+
+def task_queue(name: QueueName) -> Queue:
+    """The queue with its own direct exchange and routing key, both named as the queue: a
+    message sent to that route lands in this queue only, so only this queue's worker runs it
+    (all three once shared the default queue's route, and every worker ran every such task)."""
+    return Queue(str(name), Exchange(str(name), type="direct"), routing_key=str(name))
+
+
+TASK_QUEUES = tuple(task_queue(name) for name in QUEUES)
+
 # Each task has its queue; a finalized invoice never waits behind an expense import.
 ROUTES = {task.name: {"queue": str(task.queue)} for task in ALL_TASKS}
+
+
+BROKER_SOCKET_TIMEOUT_SECONDS = 5
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
@@ -25,6 +38,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # Redis re-delivers an unacknowledged task after this long; it must outlast the
         # longest retry countdown plus a run, or a waiting task is run twice.
         "visibility_timeout": settings.visibility_timeout_seconds,
+        # A broker that accepts the connection but never answers fails a publish in
+        # seconds (the outbox keeps the task for the relay), not forever.
+        "socket_connect_timeout": BROKER_SOCKET_TIMEOUT_SECONDS,
+        "socket_timeout": BROKER_SOCKET_TIMEOUT_SECONDS,
     }
     if settings.broker_key_prefix:
         # Several deployments (or test sessions) on one Redis keep their queues apart.
@@ -47,7 +64,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_prefetch_multiplier": 1,
         "task_soft_time_limit": settings.task_soft_time_limit_seconds,
         "task_time_limit": settings.task_time_limit_seconds,
-        "task_queues": [Queue(name) for name in QUEUES],
+        "task_queues": list(TASK_QUEUES),
         "task_default_queue": str(QueueName.TRANSFERS),
         "task_routes": ROUTES,
         "task_ignore_result": True,
@@ -59,5 +76,5 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_hijack_root_logger": False,
         "timezone": "Europe/Oslo",
         "enable_utc": True,
-        "beat_schedule": beat_schedule(),
+        "beat_schedule": beat_schedule(settings),
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -58,7 +59,16 @@ class Settings:
     credit_note_wait_seconds: int
     wait_first_seconds: int
     wait_max_seconds: int
+    reconcile_at: dt.time  # Oslo time: the daily reconciliations start then, and spread
+    reconcile_window_minutes: int  # over this long
     log_level: str
+
+    @property
+    def lease_seconds(self) -> int:
+        """How long a worker holds a message without a sign of life (a step done, a retry
+        scheduled) before the sweep gives it to another: a third of the task time limit,
+        which bounds a step too, so a crashed worker's work moves on within minutes."""
+        return max(10, self.task_time_limit_seconds // 3)
 
     @property
     def uses_embedded_redis(self) -> bool:
@@ -157,6 +167,11 @@ def _read(env: Env) -> dict[str, Any]:
         ),
         "wait_first_seconds": env.int("SYNC_WAIT_FIRST_SECONDS", 5, validate=positive),
         "wait_max_seconds": env.int("SYNC_WAIT_MAX_SECONDS", 300, validate=positive),
+        # Off-peak by default: nobody invoices at 01:00-05:00, so the budget is free.
+        "reconcile_at": env.time("SYNC_RECONCILE_AT", dt.time(1, 0)),
+        "reconcile_window_minutes": env.int(
+            "SYNC_RECONCILE_WINDOW_MINUTES", 240, validate=Range(min=1, max=24 * 60)
+        ),
         "log_level": env.str(
             "SYNC_LOG_LEVEL", "INFO", validate=_one_of(("DEBUG", "INFO", "WARNING", "ERROR"))
         ).upper(),

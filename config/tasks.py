@@ -46,6 +46,13 @@ REQUEUE_STALLED_MESSAGES = TaskName("tasks.outbox.requeue_stalled_messages", Que
 SCHEDULE_EXPENSE_IMPORTS = TaskName("tasks.expenses.schedule_expense_imports", QueueName.IMPORTS)
 IMPORT_EXPENSES = TaskName("tasks.expenses.import_expenses", QueueName.IMPORTS)
 SEND_ERROR_EMAIL = TaskName("tasks.errors.send_error_email", QueueName.NOTIFICATIONS)
+SCHEDULE_RECONCILIATIONS = TaskName(
+    "tasks.reconciliations.schedule_reconciliations", QueueName.IMPORTS
+)
+RECONCILE_TENANT = TaskName("tasks.reconciliations.reconcile_tenant", QueueName.IMPORTS)
+SEND_RECONCILIATION_EMAIL = TaskName(
+    "tasks.reconciliations.send_reconciliation_email", QueueName.NOTIFICATIONS
+)
 
 ALL_TASKS = (
     TRANSFER_CUSTOMER,
@@ -58,5 +65,8 @@ ALL_TASKS = (
     SCHEDULE_EXPENSE_IMPORTS,
     IMPORT_EXPENSES,
     SEND_ERROR_EMAIL,
+    SCHEDULE_RECONCILIATIONS,
+    RECONCILE_TENANT,
+    SEND_RECONCILIATION_EMAIL,
 )
 TASK_MODULES = tuple(dict.fromkeys(task.module for task in ALL_TASKS))

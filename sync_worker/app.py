@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+import threading
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import task_received, worker_init, worker_process_init, worker_ready
+from sqlalchemy.exc import DBAPIError
 
 from config.celery import celery_config
 from config.settings import SettingsError, get_settings
 from config.tasks import TASK_MODULES
-from sync_worker.db.session import dispose_engines
+from sync_worker import leases, recovery
+from sync_worker.db.session import (
+    database_problem,
+    dispose_engines,
+    is_schema_missing,
+    session_scope,
+)
 from sync_worker.logging import configure_logging
 from sync_worker.redis_store import reset_redis_clients
+from sync_worker.tenants import UndecryptableClientKeys, undecryptable_tenants
+
+log = logging.getLogger(__name__)
 
 
 def create_app() -> Celery:
@@ -26,6 +38,65 @@ def create_app() -> Celery:
     celery = Celery("sync_worker", include=list(TASK_MODULES))
     celery.conf.update(celery_config(settings))
     return celery
+
+
+@worker_init.connect
+def _refuse_to_start_when_every_message_would_fail(**_kwargs) -> None:
+    """Stop the worker, in one line, on what would fail every message of a tenant: a
+    SYNC_SECRET_KEY that cannot decrypt its client key (each message would otherwise end in
+    an e-mail asking the accountant to correct data that is not wrong), or a schema not
+    migrated. A database that does not answer yet is only warned about: tasks retry."""
+    problem = start_up_problem()
+    if problem is not None:
+        log.critical("the worker stops: %s", problem)
+        raise SystemExit(2)
+
+
+def start_up_problem() -> str | None:
+    """What stops a worker from starting, in one line without a secret; None when it may."""
+    try:
+        with session_scope() as session:
+            failing = undecryptable_tenants(session)
+    except SettingsError as exc:
+        return str(exc)
+    except DBAPIError as exc:
+        if is_schema_missing(exc):
+            return database_problem(exc)
+        log.warning("%s; starting all the same, tasks retry", database_problem(exc) or exc)
+        return None
+    if failing:
+        return (
+            f"{UndecryptableClientKeys(failing, 'SYNC_SECRET_KEY')}; set the key they were "
+            "stored with, or re-encrypt them with `sync-worker tenant rotate-keys`"
+        )
+    return None
+
+
+@task_received.connect
+def _hold_what_arrives(request=None, **_kwargs) -> None:
+    """The worker holds a message's lease from the moment it receives its task (the task may
+    wait in this worker for a free process, or for its countdown)."""
+    message_id = (request.kwargs or {}).get("message_id") if request is not None else None
+    if not message_id:
+        return
+    try:
+        leases.hold([message_id])
+    except Exception:  # the consumer must go on; the lease is taken again when it runs
+        log.warning("could not take the lease of message %s", message_id, exc_info=True)
+
+
+@worker_ready.connect
+def _recover_lost_work(**_kwargs) -> None:
+    """A worker that starts may be the one that died: sweep for lost work at once, in the
+    background (beat sweeps again every half lease)."""
+    threading.Thread(target=_sweep_quietly, name="recovery-sweep", daemon=True).start()
+
+
+def _sweep_quietly() -> None:
+    try:
+        recovery.sweep()
+    except Exception:
+        log.warning("the start-up sweep for lost work failed; beat's sweep follows", exc_info=True)
 
 
 @worker_process_init.connect

@@ -13,6 +13,7 @@
     └── PermanentError          retrying cannot help; a person must act
         ├── InvalidMessage      the message breaks the contract (names message and field)
         ├── ExportRefused       a rule of ours refused the export before any write
+        ├── ChangedAfterPosting a newer version of a voucher already posted, with other content
         ├── ApiRejected         PowerOffice Go answered 4xx (validation, not found, forbidden)
         │   ├── AlreadyExists   a repeated ExternalImportReference / InvoiceNo
         │   └── NotFound        404
@@ -95,6 +96,11 @@ class ExportRefused(PermanentError):
     def __init__(self, message: str, *, rests_on_lookups: bool = False, **kwargs):
         super().__init__(message, **kwargs)
         self.rests_on_lookups = rests_on_lookups
+
+
+class ChangedAfterPosting(PermanentError):
+    """Moment finalized a voucher again, with other content, after it was posted: the books
+    keep the posted one, and only a credit note and a new invoice in Moment change them."""
 
 
 class ApiRejected(PermanentError):

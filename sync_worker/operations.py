@@ -26,6 +26,7 @@ from sync_worker.db.models import (
 from sync_worker.db.session import session_scope
 from sync_worker.tenants import get_tenant
 from sync_worker.transfers import messages
+from sync_worker.transfers.state import find_state
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def retransfer(tenant_code: str, kind: str, numbers: list[str]) -> list[Requeste
     with session_scope() as session:
         tenant = get_tenant(session, tenant_code)
         for number in numbers:
-            latest = messages.newest_message(session, tenant.id, kind, number)
+            latest = newest_copy(session, tenant.id, kind, number)
             if latest is None:
                 results.append(
                     Requested(
@@ -114,32 +115,41 @@ def retry(state_ids: list[int]) -> list[Requested]:
     return results
 
 
-def requeue_stalled() -> int:
-    """Enqueue again the messages whose task was lost: still queued, and nothing happened
-    to them for longer than any task may legitimately wait (the broker's visibility
-    timeout). A task is idempotent, so enqueueing one still alive costs a no-op."""
-    cutoff = _stall_cutoff()
-    recent = select(Attempt.id).where(
-        Attempt.message_id == Message.id, Attempt.created_at >= cutoff
-    )
-    with session_scope() as session:
-        stalled = list(
-            session.scalars(
-                select(Message)
-                .where(Message.status == MessageStatus.QUEUED, Message.received_at < cutoff)
-                .where(~recent.exists())
-                .order_by(Message.received_at)
-                .limit(500)
-            )
-        )
-        entry_ids = [_enqueue(session, message) for message in stalled]
-    outbox.send(entry_ids)
-    return len(entry_ids)
-
-
 def _stall_cutoff() -> dt.datetime:
     settings = get_settings()
     return utcnow() - dt.timedelta(seconds=settings.visibility_timeout_seconds + 60)
+
+
+def newest_copy(session, tenant_id: int, kind: str, number: str) -> Message | None:
+    """The newest copy of a customer or project Moment sent: its own newest message, or,
+    when an invoice carried a newer one (the copy last transferred), that copy as a message
+    of the entity's own type."""
+    own = messages.newest_message(session, tenant_id, kind, number)
+    state = find_state(session, tenant_id, kind, number)
+    carrier = (
+        session.get(Message, state.source_message_id) if state and state.source_message_id else None
+    )
+    if carrier is None or carrier.kind == kind:
+        return own
+    if own is not None and own.occurred_at >= carrier.occurred_at:
+        return own
+    payload = {
+        **{name: carrier.payload[name] for name in ("tenant", "occurred_at")},
+        "message_id": carrier.id,
+        "type": kinds.get(kind).message_type,
+        "version": own.version if own is not None else 1,
+        "data": carrier.payload["data"][kind],
+    }
+    return Message(
+        id=carrier.id,
+        tenant_id=tenant_id,
+        type=payload["type"],
+        kind=kind,
+        entity_number=number,
+        version=payload["version"],
+        occurred_at=carrier.occurred_at,
+        payload=payload,
+    )
 
 
 def _manual_copy(latest: Message) -> Message:
@@ -192,3 +202,27 @@ def history(tenant_code: str, kind: str, number: str) -> tuple[EntityState | Non
             select(Attempt).where(Attempt.entity_state_id == state.id).order_by(Attempt.id)
         )
         return state, list(attempts)
+
+
+def queued_messages(
+    tenant_code: str, *, kind: str | None = None, number: str | None = None, limit: int = 100
+) -> list[Message]:
+    """Messages stored and queued for an entity no worker has started on yet: their task
+    is on its way, or waits in the outbox for a broker that was down when they came."""
+    with session_scope() as session:
+        tenant = get_tenant(session, tenant_code)
+        started = select(EntityState.id).where(
+            EntityState.tenant_id == Message.tenant_id,
+            EntityState.kind == Message.kind,
+            EntityState.number == Message.entity_number,
+        )
+        query = select(Message).where(
+            Message.tenant_id == tenant.id,
+            Message.status == MessageStatus.QUEUED,
+            ~started.exists(),
+        )
+        if kind:
+            query = query.where(Message.kind == kind)
+        if number:
+            query = query.where(Message.entity_number == number)
+        return list(session.scalars(query.order_by(Message.received_at.desc()).limit(limit)))

@@ -6,6 +6,10 @@ that was rolled back. After the commit the entries are sent at once; any whose s
 failed (broker down, process killed) are sent by the periodic relay. Sending happens
 before marking, so a crash in between sends a task twice, never zero times; every task
 is idempotent for that reason.
+
+Sending gives up within seconds when the broker is unreachable (`PUBLISH_RETRY_POLICY`):
+what was committed is safe in the outbox, and the caller (Moment's backend, an operator's
+command) is not kept waiting for a broker that the relay will find again.
 """
 
 from __future__ import annotations
@@ -15,11 +19,15 @@ import logging
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 
+import redis
 from celery import Celery
 from kombu import Producer
+from kombu.exceptions import OperationalError as BrokerError
+from kombu.utils.url import maybe_sanitize_url
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from config.settings import get_settings
 from config.tasks import TaskName
 from sync_worker.db.models import OutboxEntry, utcnow
 from sync_worker.db.session import session_scope
@@ -27,6 +35,21 @@ from sync_worker.db.session import session_scope
 log = logging.getLogger(__name__)
 
 RELAY_GRACE = dt.timedelta(seconds=20)  # leave fresh entries to the sender that wrote them
+# One quick reconnect, then the entries are left to the relay: a publish waits about a
+# second for a broker that is down, not kombu's default of several tries.
+PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+_BROKER_DOWN = (
+    BrokerError,
+    redis.ConnectionError,
+    redis.TimeoutError,
+    ConnectionError,
+    TimeoutError,
+)
 
 
 def add(session: Session, task: TaskName, **kwargs: object) -> OutboxEntry:
@@ -108,18 +131,38 @@ def _send_all(app: Celery, entries: list[OutboxEntry]) -> list[int]:
         with app.producer_or_acquire() as producer, _batch(producer):
             for entry in entries:
                 app.send_task(
-                    entry.task_name, kwargs=entry.args, queue=entry.queue, producer=producer
+                    entry.task_name,
+                    kwargs=entry.args,
+                    queue=entry.queue,
+                    producer=producer,
+                    retry=True,
+                    retry_policy=PUBLISH_RETRY_POLICY,
                 )
-    except Exception:  # the broker is down: the relay tries again later
+    except _BROKER_DOWN as exc:
+        count = len(entries)
         log.warning(
+            "stored; %s: %s sent when it is back",
+            broker_problem(exc, app.conf.broker_url),
+            "it is" if count == 1 else f"its {count} tasks are",
+        )
+        return []
+    except Exception:  # not the broker being down: a bug, with its traceback for a person
+        log.exception(
             "could not send %d outbox entries (first %s, %s); the relay retries",
             len(entries),
             entries[0].id,
             entries[0].task_name,
-            exc_info=True,
         )
         return []
     return [entry.id for entry in entries]
+
+
+def broker_problem(exc: BaseException, url: str | None = None) -> str:
+    """One line for an operator on `exc`, a failure to reach the broker at `url` (default:
+    SYNC_BROKER_URL), shown without its password."""
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    where = maybe_sanitize_url(url or get_settings().broker_url)
+    return f"the broker {where} (SYNC_BROKER_URL) is unreachable ({reason})"
 
 
 def _batch(producer: Producer) -> AbstractContextManager:

@@ -1,13 +1,17 @@
 """The way in for Moment's backend: validate, store durably, then enqueue.
 
-    from sync_worker.producer import publish, publish_many
+    from sync_worker.producer import publish, publish_many, publish_text
     result = publish(message_dict)            # raises InvalidMessage when refused
     results = publish_many(list_of_messages)  # one result per message, never raises for one
+    labelled = publish_text(json_text)        # ("line 3", result) per document in the text
 
 A message is checked against the contract, stored in the database in the same
-transaction as its outbox entry, and only after the commit is its Celery task sent. The
-same `message_id` twice is stored once and enqueued once. Task arguments carry the
-message id only: never the payload, the PDF, or a secret.
+transaction as its outbox entry, and only after the commit is its Celery task sent. A
+batch is judged message by message: a bad one is refused with its own error, whatever it
+breaks (the contract refuses at the door what the database cannot hold), and the rest are
+stored. The same `message_id` twice is stored once and enqueued once; with other content
+it is refused, and the first kept. Task arguments carry the message id only: never the
+payload, the PDF, or a secret.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
 from sync_worker import kinds, outbox
@@ -25,7 +30,10 @@ from sync_worker.db.models import Message, MessageStatus, Tenant, utcnow
 from sync_worker.db.session import session_scope
 from sync_worker.errors import InvalidMessage
 from sync_worker.schemas.entities import Envelope
-from sync_worker.schemas.messages import parse_message
+from sync_worker.schemas.json_text import read_documents
+from sync_worker.schemas.messages import known_message_id, parse_message, shown
+
+Status = Literal["accepted", "duplicate", "refused"]
 
 
 @dataclass(frozen=True)
@@ -33,7 +41,7 @@ class PublishResult:
     """What became of one message: accepted, duplicate (stored before), or refused."""
 
     message_id: str | None
-    status: Literal["accepted", "duplicate", "refused"]
+    status: Status
     error: str | None = None
 
     @property
@@ -53,8 +61,9 @@ def publish(message: dict[str, Any]) -> PublishResult:
     return result
 
 
-def publish_many(messages: Iterable[dict[str, Any]]) -> list[PublishResult]:
-    """Publish a batch in one transaction; bad messages are refused, the rest go on."""
+def publish_many(messages: Iterable[Any]) -> list[PublishResult]:
+    """Publish a batch in one transaction; each bad message is refused with its own error,
+    whatever it breaks, and the rest go on."""
     results: list[PublishResult | None] = []
     accepted: list[tuple[int, Envelope, dict[str, Any]]] = []
     for raw in messages:
@@ -62,7 +71,7 @@ def publish_many(messages: Iterable[dict[str, Any]]) -> list[PublishResult]:
             accepted.append((len(results), parse_message(raw), raw))
             results.append(None)
         except InvalidMessage as exc:
-            results.append(PublishResult(_message_id_of(raw), "refused", str(exc)))
+            results.append(PublishResult(known_message_id(raw), "refused", str(exc)))
     if accepted:
         with session_scope() as session:
             outcomes, entry_ids = _store(session, accepted)
@@ -72,41 +81,99 @@ def publish_many(messages: Iterable[dict[str, Any]]) -> list[PublishResult]:
     return [r for r in results if r is not None]
 
 
+def publish_text(text: str) -> list[tuple[str, PublishResult]]:
+    """Publish the messages in `text` (a JSON object, an array of them, or JSON lines),
+    each labelled for a person ("line 3", "item 2"); one unreadable document is refused on
+    its own."""
+    documents = read_documents(text)
+    published = iter(publish_many([d.value for d in documents if d.unreadable is None]))
+    return [
+        (
+            document.label,
+            next(published)
+            if document.unreadable is None
+            else PublishResult(None, "refused", document.unreadable),
+        )
+        for document in documents
+    ]
+
+
 def _store(
     session: Session, accepted: list[tuple[int, Envelope, dict[str, Any]]]
 ) -> tuple[dict[int, PublishResult], list[int]]:
     tenants = _tenant_ids(session, {envelope.tenant for _, envelope, _ in accepted})
     outcomes: dict[int, PublishResult] = {}
-    rows = []
+    firsts: dict[str, dict[str, Any]] = {}  # the first row of each message_id in the batch
+    first_index: dict[str, int] = {}
     for index, envelope, raw in accepted:
         if envelope.tenant not in tenants:
-            error = (
-                f"message {envelope.message_id} ({envelope.type}): tenant: unknown tenant "
-                f"{envelope.tenant!r}; it must be registered with `sync-worker tenant add`"
+            outcomes[index] = _refused(
+                envelope,
+                f"tenant: unknown tenant '{shown(envelope.tenant)}'; it must be registered "
+                "with `sync-worker tenant add`",
             )
-            outcomes[index] = PublishResult(envelope.message_id, "refused", error)
-            continue
-        rows.append(_row(envelope, raw, tenants[envelope.tenant]))
-    rows = list({row["id"]: row for row in reversed(rows)}.values())  # first of each id wins
-    inserted = _insert_new(session, rows)
+        elif envelope.message_id not in firsts:
+            firsts[envelope.message_id] = _row(envelope, raw, tenants[envelope.tenant])
+            first_index[envelope.message_id] = index
+    inserted, refused = _insert_new(session, list(firsts.values()))
+    stored = _stored_payloads(session, set(firsts) - inserted - set(refused))
     entry_ids = outbox.add_many(
         session,
         [
             (kinds.get(row["kind"]).task, {"message_id": row["id"]})
-            for row in rows
+            for row in firsts.values()
             if row["id"] in inserted
         ],
     )
-    for index, envelope, _ in accepted:
-        if index not in outcomes:
-            status = "accepted" if envelope.message_id in inserted else "duplicate"
-            outcomes[index] = PublishResult(envelope.message_id, status)
-            inserted.discard(envelope.message_id)  # a repeat inside the batch is a duplicate
+    for index, envelope, raw in accepted:
+        if index in outcomes:
+            continue
+        message_id = envelope.message_id
+        if message_id in refused:
+            outcomes[index] = _refused(envelope, refused[message_id])
+        elif message_id in inserted and first_index[message_id] == index:
+            outcomes[index] = PublishResult(message_id, "accepted")
+        else:
+            # Stored before, or earlier in this batch: the same message again, or not.
+            earlier = stored.get(message_id, firsts[message_id]["payload"])
+            outcomes[index] = _duplicate_or_changed(envelope, raw, earlier)
     return outcomes, entry_ids
+
+
+def _duplicate_or_changed(
+    envelope: Envelope, raw: dict[str, Any], earlier: dict[str, Any]
+) -> PublishResult:
+    if _content(raw) == _content(earlier):
+        return PublishResult(envelope.message_id, "duplicate")
+    return _refused(
+        envelope,
+        "message_id: already received with other content; a changed message needs a new "
+        "message_id (the one received first is kept)",
+    )
+
+
+def _content(raw: dict[str, Any]) -> dict[str, Any]:
+    # The id may be spelled in another case; it matched already, in its canonical form.
+    return {key: value for key, value in raw.items() if key != "message_id"}
+
+
+def _refused(envelope: Envelope, problem: str) -> PublishResult:
+    return PublishResult(
+        envelope.message_id,
+        "refused",
+        f"message {envelope.message_id} ({envelope.type}): {problem}",
+    )
 
 
 def _tenant_ids(session: Session, codes: set[str]) -> dict[str, int]:
     return dict(session.execute(select(Tenant.code, Tenant.id).where(Tenant.code.in_(codes))).all())
+
+
+def _stored_payloads(session: Session, message_ids: set[str]) -> dict[str, dict[str, Any]]:
+    if not message_ids:
+        return {}
+    rows = session.execute(select(Message.id, Message.payload).where(Message.id.in_(message_ids)))
+    return dict(rows.all())
 
 
 def _row(envelope: Envelope, raw: dict[str, Any], tenant_id: int) -> dict[str, Any]:
@@ -125,10 +192,36 @@ def _row(envelope: Envelope, raw: dict[str, Any], tenant_id: int) -> dict[str, A
     }
 
 
-def _insert_new(session: Session, rows: list[dict[str, Any]]) -> set[str]:
-    """Insert rows whose message_id is new; returns the ids actually inserted."""
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> tuple[set[str], dict[str, str]]:
+    """Insert rows whose message_id is new: the ids inserted, and those the database
+    refused with its reason.
+
+    The contract refuses at the door what the database cannot hold; should one still slip
+    through, the batch is inserted again one row at a time, each under its own savepoint,
+    so that only that message is refused.
+    """
     if not rows:
-        return set()
+        return set(), {}
+    try:
+        with session.begin_nested():
+            return _insert(session, rows), {}
+    except StatementError as exc:
+        if not _refused_by_the_database(exc):
+            raise
+    inserted: set[str] = set()
+    refused: dict[str, str] = {}
+    for row in rows:
+        try:
+            with session.begin_nested():
+                inserted |= _insert(session, [row])
+        except StatementError as exc:
+            if not _refused_by_the_database(exc):
+                raise
+            refused[row["id"]] = f"the database refused it: {_first_line(exc)}"
+    return inserted, refused
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> set[str]:
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     # Rows as parameters, not `.values(rows)`: the statement is then compiled once and
     # cached, where a multi-row VALUES clause was compiled anew for every batch.
@@ -136,7 +229,15 @@ def _insert_new(session: Session, rows: list[dict[str, Any]]) -> set[str]:
     return set(session.scalars(statement, rows))
 
 
-def _message_id_of(raw: Any) -> str | None:
-    if isinstance(raw, dict) and isinstance(raw.get("message_id"), str):
-        return raw["message_id"]
-    return None
+def _refused_by_the_database(exc: StatementError) -> bool:
+    """The row's own fault (a value out of range, too long, unstorable), not the database
+    being unreachable or failing: that is our infrastructure, and transient."""
+    if isinstance(exc, DBAPIError):
+        return isinstance(exc, DataError | IntegrityError)
+    return True  # a value that could not even be bound: always the row's
+
+
+def _first_line(exc: StatementError) -> str:
+    reason = exc.orig if exc.orig is not None else exc
+    lines = str(reason).strip().splitlines()
+    return shown(lines[0], limit=None) if lines else type(reason).__name__

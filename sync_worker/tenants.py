@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,11 @@ GENERATE_KEY_HINT = (
 EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
 DELIVERY_TYPES = ("Print", "PdfByEmail", "EHF")
 
+# A code is typed by operators, sent by Moment in every message, and shown in logs and
+# e-mail subjects: a short slug keeps it safe in all of them.
+TENANT_CODE_MAX_LENGTH = 32
+TENANT_CODE = re.compile(r"[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?")
+
 
 class InvalidTenantSettings(PermanentError):
     """A tenant setting is out of range; the message names it."""
@@ -34,6 +39,18 @@ class UnknownTenant(PermanentError):
 
 class TenantExists(PermanentError):
     """A tenant with this code is already registered."""
+
+
+class UndecryptableClientKeys(PermanentError):
+    """Stored client keys that the secret key given cannot decrypt; names the tenants."""
+
+    def __init__(self, codes: list[str], key_name: str):
+        super().__init__(
+            f"{key_name} cannot decrypt the client key of "
+            f"{len(codes)} tenant{'s' if len(codes) != 1 else ''}: {', '.join(codes)}; "
+            "it is not the key they were stored with"
+        )
+        self.codes = codes
 
 
 @dataclass(frozen=True)
@@ -50,6 +67,8 @@ class TenantSettings:
     import_interval_minutes: int | None = None
     # Comma-separated, from the expense-like types; "" means all of them (the default).
     expense_voucher_types: str | None = None
+    reconcile_daily: bool | None = None
+    reconcile_fixes: bool | None = None
 
     def __post_init__(self) -> None:
         problems = []
@@ -104,6 +123,53 @@ def decrypt_client_key(tenant: Tenant, secret_key: str | None = None) -> str:
         ) from None
 
 
+def undecryptable_tenants(session: Session, secret_key: str | None = None) -> list[str]:
+    """The codes of the tenants whose stored client key `secret_key` (default:
+    SYNC_SECRET_KEY) cannot decrypt: each of their messages would fail."""
+    tenants = list_tenants(session)
+    if not tenants:
+        return []
+    fernet = _fernet(secret_key)
+    failing = []
+    for tenant in tenants:
+        try:
+            fernet.decrypt(tenant.client_key_encrypted)
+        except InvalidToken:
+            failing.append(tenant.code)
+    return failing
+
+
+def rotate_client_keys(
+    session: Session, old_secret_key: str, new_secret_key: str | None = None
+) -> int:
+    """Re-encrypt every stored client key from `old_secret_key` to `new_secret_key`
+    (default: SYNC_SECRET_KEY); returns how many were re-encrypted.
+
+    A key already under the new secret key is re-encrypted as it is, so running this again
+    after a rotation is harmless. A key that neither decrypts raises
+    `UndecryptableClientKeys` before anything is written; the caller's transaction then
+    holds every key or none.
+    """
+    new, old = _fernet(new_secret_key), _fernet(old_secret_key)
+    tenants = list_tenants(session)
+    undecryptable = [t.code for t in tenants if not _decrypts(t, new, old)]
+    if undecryptable:
+        raise UndecryptableClientKeys(undecryptable, "neither the old nor the new key")
+    both = MultiFernet([new, old])
+    for tenant in tenants:
+        tenant.client_key_encrypted = both.rotate(tenant.client_key_encrypted)
+    session.flush()
+    return len(tenants)
+
+
+def _decrypts(tenant: Tenant, *keys: Fernet) -> bool:
+    try:
+        MultiFernet(list(keys)).decrypt(tenant.client_key_encrypted)
+    except InvalidToken:
+        return False
+    return True
+
+
 def get_tenant(session: Session, code: str) -> Tenant:
     tenant = session.scalar(select(Tenant).where(Tenant.code == code))
     if tenant is None:
@@ -115,7 +181,31 @@ def list_tenants(session: Session) -> list[Tenant]:
     return list(session.scalars(select(Tenant).order_by(Tenant.code)))
 
 
+def check_code(code: str) -> None:
+    """Refuse a code that is not a short slug, naming what is wrong."""
+    if len(code) > TENANT_CODE_MAX_LENGTH:
+        raise InvalidTenantSettings(
+            f"tenant code {code[:TENANT_CODE_MAX_LENGTH]!r}… is longer than "
+            f"{TENANT_CODE_MAX_LENGTH} characters"
+        )
+    if not TENANT_CODE.fullmatch(code):
+        raise InvalidTenantSettings(
+            f"tenant code {code!r} must be lower-case letters, digits, '-' and '_', "
+            "starting and ending with a letter or digit"
+        )
+
+
+def check_error_address(code: str, error_emails: str | None) -> None:
+    """Refuse a tenant with nowhere to send its error e-mails: its failures would go
+    unnoticed."""
+    if not _split_emails(error_emails or ""):
+        raise InvalidTenantSettings(
+            f"tenant {code!r} needs an address for its error e-mails: give --error-email"
+        )
+
+
 def ensure_tenant_is_new(session: Session, code: str) -> None:
+    check_code(code)
     if session.scalar(select(Tenant.id).where(Tenant.code == code)) is not None:
         raise TenantExists(f"tenant {code!r} already exists; use `sync-worker tenant update`")
 

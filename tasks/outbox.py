@@ -1,10 +1,10 @@
 """Keeping every message moving: the outbox relay (beat, every 30 s) and the sweep for
-messages whose task was lost (beat, every 5 minutes)."""
+messages whose task was lost (beat, every half lease; `sync_worker.recovery`)."""
 
 from __future__ import annotations
 
 from config.tasks import RELAY_OUTBOX, REQUEUE_STALLED_MESSAGES
-from sync_worker import operations, outbox
+from sync_worker import outbox, recovery
 from sync_worker.app import app
 
 
@@ -16,5 +16,6 @@ def relay_outbox() -> int:
 
 @app.task(name=REQUEUE_STALLED_MESSAGES.name, ignore_result=True)
 def requeue_stalled_messages() -> int:
-    """Enqueue again messages whose task was lost (a broker failure, a crash mid-retry)."""
-    return operations.requeue_stalled()
+    """Enqueue again messages whose task was lost: a worker gone, a broker that lost its
+    data, an enqueue that never arrived."""
+    return recovery.sweep()

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
 
 from sandbox.sample_data import SampleCompany
 from sync_worker import operations
-from sync_worker.db.models import EntityState, Message, OutboxEntry, SyncStatus, utcnow
+from sync_worker.db.models import EntityState, Message, SyncStatus, utcnow
 from sync_worker.db.session import session_scope
 from sync_worker.producer import publish_many
 from sync_worker.tenants import add_tenant
@@ -52,18 +51,54 @@ def test_retry_takes_a_failed_or_a_stalled_transfer(company):
         assert session.get(EntityState, failed.id).status == SyncStatus.PENDING
 
 
-def test_requeue_stalled_enqueues_only_messages_nothing_happened_to(company):
-    old, fresh = (company.message("customer.changed", company.customer()) for _ in range(2))
-    publish_many([old, fresh])
-    with session_scope() as session:
-        session.get(Message, old["message_id"]).received_at = utcnow() - dt.timedelta(hours=3)
-        entries_before = len(session.scalars(select(OutboxEntry)).all())
-    assert operations.requeue_stalled() == 1
-    with session_scope() as session:
-        newest = session.scalars(select(OutboxEntry).order_by(OutboxEntry.id.desc())).first()
-        assert len(session.scalars(select(OutboxEntry)).all()) == entries_before + 1
-        assert newest.args == {"message_id": old["message_id"]}
-
-
 def test_retransfer_is_for_customers_and_projects(company):
     assert operations.retransfer("acme", "customer", ["77777"])[0].queued is False
+
+
+def carried_by_an_invoice(company, customer: dict, *, name: str) -> dict:
+    """An invoice carrying a newer copy of `customer`, recorded as the copy transferred."""
+    invoice = company.invoice({**customer, "name": name}, None)
+    message = company.message("invoice.finalized", invoice)
+    publish_many([message])
+    with session_scope() as session:
+        state = states.get_state(session, 1, "customer", str(customer["number"]))
+        state.pogo_id, state.status = "77", SyncStatus.DONE
+        state.source_message_id = message["message_id"]
+    return message
+
+
+def queued_copy(company, number) -> dict:
+    [result] = operations.retransfer("acme", "customer", [str(number)])
+    assert result.queued, str(result)
+    message_id = str(result).rsplit(" as ", 1)[1]
+    with session_scope() as session:
+        return session.get_one(Message, message_id).payload
+
+
+def test_retransfer_sends_the_newer_copy_an_invoice_carried(company):
+    customer = company.customer()
+    publish_many([company.message("customer.changed", customer)])
+    carried_by_an_invoice(company, customer, name="Fjellnord Regnskap AS (ny)")
+
+    payload = queued_copy(company, customer["number"])
+
+    assert payload["type"] == "customer.changed" and payload["trigger"] == "manual"
+    assert payload["data"]["name"] == "Fjellnord Regnskap AS (ny)"
+
+
+def test_retransfer_finds_a_customer_moment_only_sent_inside_invoices(company):
+    customer = company.customer()
+    carrier = carried_by_an_invoice(company, customer, name="Bare på faktura AS")
+
+    payload = queued_copy(company, customer["number"])
+
+    assert payload["data"]["name"] == "Bare på faktura AS"
+    assert payload["occurred_at"] == carrier["occurred_at"]
+
+
+def test_retransfer_keeps_the_entitys_own_message_when_it_is_the_newer(company):
+    customer = company.customer()
+    carried_by_an_invoice(company, customer, name="Eldre kopi AS")
+    publish_many([company.message("customer.changed", {**customer, "name": "Nyere AS"})])
+
+    assert queued_copy(company, customer["number"])["data"]["name"] == "Nyere AS"

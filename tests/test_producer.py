@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import base64
+import copy
 import json
+from decimal import Decimal
 
 import pytest
 import redis
 from click.testing import CliRunner
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from sandbox.sample_data import SampleCompany
+from sync_worker import producer
 from sync_worker.cli import cli
 from sync_worker.db.models import Message, OutboxEntry
 from sync_worker.db.session import session_scope
 from sync_worker.errors import InvalidMessage
-from sync_worker.producer import publish, publish_many
+from sync_worker.producer import publish, publish_many, publish_text
 from sync_worker.tenants import add_tenant
 from tests.conftest import BROKER_KEY_PREFIX
 from tests.support.worker import clear_broker
@@ -137,3 +141,127 @@ def test_cli_publish_reads_an_array_from_stdin(company):
     result = CliRunner().invoke(cli, ["publish", "-"], input=json.dumps(batch))
     assert result.exit_code == 0, result.output
     assert [line.split()[0] for line in result.stdout.splitlines()] == ["accepted", "accepted"]
+
+
+def stored_payload(message_id: str) -> dict | None:
+    with session_scope() as session:
+        stored = session.get(Message, message_id)
+        return stored.payload if stored else None
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "reason"),
+    [
+        (lambda m: m.update(version=2**63), "version", "Must be from 0 to 9223372036854775807"),
+        (lambda m: m["data"].update(number="P" * 65), "data.number", "65 characters long"),
+        (lambda m: m["data"].update(name="Nord\x00AS"), "data.name", "U+0000"),
+        (lambda m: m["data"].update(note="\x00"), "data.note", "NUL character"),
+        (lambda m: m["data"].update(score=float("nan")), "data.score", "NaN is not a JSON"),
+        (lambda m: m["data"].update(extra=Decimal("1")), "data.extra", "Decimal is not a JSON"),
+        (
+            lambda m: m.update(occurred_at="9999-12-31T23:59:59-05:00"),
+            "occurred_at",
+            "does not exist in UTC",
+        ),
+    ],
+)
+def test_a_message_the_database_cannot_hold_is_refused_alone(
+    company, redis_base_url, change, field, reason
+):
+    customer = company.customer()
+    bad = company.message("project.changed", company.project(customer))
+    change(bad)
+    before, after = (company.message("customer.changed", company.customer()) for _ in range(2))
+    results = publish_many([before, bad, after])
+    assert [r.status for r in results] == ["accepted", "refused", "accepted"]
+    assert f"{field}: " in results[1].error and reason in results[1].error
+    assert stored_payload(bad["message_id"]) is None
+    assert stored_messages() == 2
+    assert len(queued_tasks(redis_base_url)) == 2
+
+
+def test_what_the_door_let_through_and_the_database_refuses_sinks_only_its_message(
+    company, redis_base_url, monkeypatch
+):
+    customer = company.customer()
+    good = company.message("customer.changed", customer)
+    slipped = company.message("customer.changed", company.customer())
+    real_row = producer._row
+
+    def row_with_a_number_too_long(envelope, raw, tenant_id):
+        row = real_row(envelope, raw, tenant_id)
+        if raw is slipped:
+            row["entity_number"] = "9" * 100
+        return row
+
+    monkeypatch.setattr(producer, "_row", row_with_a_number_too_long)
+    results = publish_many([slipped, good])
+    assert [r.status for r in results] == ["refused", "accepted"]
+    assert results[0].error == (
+        f"message {slipped['message_id']} (customer.changed): the database refused it: "
+        "value too long for type character varying(64)"
+    )
+    assert stored_payload(good["message_id"]) == good
+    assert len(queued_tasks(redis_base_url)) == 1
+
+
+def test_an_unreachable_database_is_not_blamed_on_a_message(company, monkeypatch):
+    def unreachable(session, rows):
+        raise OperationalError("INSERT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(producer, "_insert", unreachable)
+    with pytest.raises(OperationalError):
+        publish_many([company.message("customer.changed", company.customer())])
+
+
+def test_the_same_message_id_with_other_content_is_refused_and_the_first_kept(
+    company, redis_base_url
+):
+    message = company.message("customer.changed", company.customer())
+    changed = copy.deepcopy(message)
+    changed["data"]["name"] = "Another Name AS"
+    assert publish(message).status == "accepted"
+    [result] = publish_many([changed])
+    assert result.status == "refused"
+    assert result.error == (
+        f"message {message['message_id']} (customer.changed): message_id: already received "
+        "with other content; a changed message needs a new message_id (the one received "
+        "first is kept)"
+    )
+    assert stored_payload(message["message_id"]) == message
+    assert len(queued_tasks(redis_base_url)) == 1
+
+
+def test_the_same_message_in_another_spelling_of_its_id_is_a_duplicate(company):
+    message = company.message("customer.changed", company.customer())
+    publish(message)
+    again = dict(message, message_id=message["message_id"].upper())
+    assert publish(again).status == "duplicate"
+
+
+def test_inside_one_batch_a_changed_repeat_is_refused_an_identical_one_a_duplicate(
+    company, redis_base_url
+):
+    message = company.message("customer.changed", company.customer())
+    changed = copy.deepcopy(message)
+    changed["version"] += 1
+    results = publish_many([message, copy.deepcopy(message), changed])
+    assert [r.status for r in results] == ["accepted", "duplicate", "refused"]
+    assert "message_id: already received with other content" in results[2].error
+    assert stored_payload(message["message_id"]) == message
+    assert len(queued_tasks(redis_base_url)) == 1
+
+
+def test_a_document_nested_too_deep_is_refused_alone(company):
+    good = company.message("customer.changed", company.customer())
+    deep = company.message("customer.changed", company.customer())
+    nested: dict = {}
+    deep["data"]["extra"] = nested
+    for _ in range(40):
+        nested["next"] = nested = {}
+    text = "\n".join(["[" * 100_000, json.dumps(deep), json.dumps(good)])
+    [(_, too_deep), (_, refused), (_, accepted)] = publish_text(text)
+    assert too_deep.error == "line 1: not JSON (nested too deep)"
+    assert refused.status == "refused" and "Nested more than 32 levels deep." in refused.error
+    assert accepted.status == "accepted"
+    assert stored_messages() == 1

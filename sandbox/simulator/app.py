@@ -1,12 +1,13 @@
 """The simulator as a WSGI application: PowerOffice Go's v2 API behind a gateway, plus
 the admin API under `/_admin`.
 
-An API request passes, in order: arrival (statistics), injected latency, routing, the
-gateway (subscription key, injected 429 burst, rate limit, injected 5xx), the bearer
-token, the published v2 OpenAPI (a request it refuses is answered 400 here, whatever
-the handler would do), the integration's privileges (403), and the handler, which runs
-holding the store's lock. A 2xx write can then have its response "lost": the connection
-is closed with nothing sent.
+An API request passes, in order: arrival (statistics), injected latency, routing, a
+proxy in front of everything (an injected HTML page answers instead), the gateway
+(subscription key, injected 429 burst, rate limit, injected 5xx), the bearer token, the
+published v2 OpenAPI (a request it refuses is answered 400 here, whatever the handler
+would do), the integration's privileges (403), and the handler, which runs holding the
+store's lock. A 2xx write can then have its response "lost": the connection is closed
+with nothing sent; or a 2xx with a body have it cut short on the way (injected faults).
 """
 
 from __future__ import annotations
@@ -41,9 +42,9 @@ from sandbox.simulator.ratelimit import (
 )
 from sandbox.simulator.resources import ROUTES
 from sandbox.simulator.resources.integration import refuse_without_privilege
-from sandbox.simulator.responses import ApiError, problem, spec_refusal
+from sandbox.simulator.responses import ApiError, gateway_page, problem, spec_refusal, truncated
 from sandbox.simulator.routing import API_PREFIX, Context, Route, RouteTable, api_relative
-from sandbox.simulator.stats import CONNECTION_CLOSED, RequestStats
+from sandbox.simulator.stats import CONNECTION_CLOSED, GATEWAY_PAGE, TRUNCATED, RequestStats
 from sandbox.simulator.store import ClientState, Store
 
 log = logging.getLogger(__name__)
@@ -108,14 +109,24 @@ class Simulator:
         except ApiError as error:
             self.stats.answered(f"{request.method} (no route)", error.status)
             return problem(error)
+        method, path = request.method, api_relative(request.path)
+        page_status = self.faults.take_gateway_page(method, path)
+        if page_status is not None:
+            # A proxy in front answered: neither the rate limit nor PowerOffice Go saw it.
+            self.stats.answered(route.label, GATEWAY_PAGE)
+            return gateway_page(page_status)
         response = self._gateway(request, key) or self._handle(request, route, args)
-        if response.status_code < 300 and self.faults.take_lost_response(
-            request.method, api_relative(request.path)
-        ):
+        outcome: int | str = response.status_code
+        if response.status_code < 300 and self.faults.take_lost_response(method, path):
             _drop_connection(request.environ)
-            self.stats.answered(route.label, CONNECTION_CLOSED)
-        else:
-            self.stats.answered(route.label, response.status_code)
+            outcome = CONNECTION_CLOSED
+        elif (
+            response.status_code < 300
+            and response.get_data()
+            and self.faults.take_truncation(method, path)
+        ):
+            response, outcome = truncated(response), TRUNCATED
+        self.stats.answered(route.label, outcome)
         return response
 
     def _gateway(self, request: Request, key: str | None) -> Response | None:

@@ -1,5 +1,6 @@
-"""Injected faults: latency, 5xx answers, a burst of 429s, tokens that die early, and
-writes that land while their response is lost.
+"""Injected faults: latency, 5xx answers, a burst of 429s, tokens that die early, writes
+that land while their response is lost, and what a gateway in front of PowerOffice Go
+does: answer with its own HTML page, or pass on a success's body cut short.
 
 Counted faults ("the next N") are exact; shares ("error_rate") draw from a random
 generator seeded by `random_seed`, so a run can be repeated. Paths are matched as
@@ -13,9 +14,13 @@ import threading
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from decimal import Decimal
+from http import HTTPStatus
 from typing import Any
 
 from sandbox.simulator.routing import api_relative
+
+# A proxy's page comes as a success (a maintenance or login page) or as a server error.
+PAGE_STATUSES = frozenset(status.value for status in HTTPStatus if status.value // 100 in (2, 5))
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,13 @@ class FaultConfig:
     lose_response_path: str = ""  # empty: every path
     lose_response_methods: tuple[str, ...] = ("POST",)
     token_lifetime_seconds: float | None = None  # tokens die this soon (expires_in unchanged)
+    gateway_pages: int = 0  # the next N matching requests get a proxy's HTML page …
+    gateway_page_status: int = 502  # … with this status (2xx or 5xx); nothing is stored
+    gateway_page_paths: tuple[str, ...] = ()  # empty: every path
+    gateway_page_methods: tuple[str, ...] = ()  # empty: every method
+    truncated_bodies: int = 0  # the next N matching successes with a body land, cut in half
+    truncated_body_paths: tuple[str, ...] = ()  # empty: every path
+    truncated_body_methods: tuple[str, ...] = ()  # empty: every method
     random_seed: int = 0
 
     def __post_init__(self) -> None:
@@ -43,6 +55,8 @@ class FaultConfig:
             self.error_count,
             self.rate_limit_burst,
             self.lose_responses,
+            self.gateway_pages,
+            self.truncated_bodies,
         )
         if min(counts) < 0:
             raise ValueError("latencies and counts must not be negative")
@@ -50,6 +64,8 @@ class FaultConfig:
             raise ValueError("error_statuses must be 5xx")
         if (self.error_rate or self.error_count) and not self.error_statuses:
             raise ValueError("error_statuses must not be empty")
+        if self.gateway_page_status not in PAGE_STATUSES:
+            raise ValueError("gateway_page_status must be a 2xx or 5xx status")
         if self.token_lifetime_seconds is not None and self.token_lifetime_seconds < 0:
             raise ValueError("token_lifetime_seconds must not be negative")
 
@@ -96,6 +112,8 @@ class FaultInjector:
             self._bursts_left = config.rate_limit_burst
             self._errors_left = config.error_count
             self._losses_left = config.lose_responses
+            self._pages_left = config.gateway_pages
+            self._truncations_left = config.truncated_bodies
 
     def remaining(self) -> dict[str, int]:
         with self._lock:
@@ -103,6 +121,8 @@ class FaultInjector:
                 "rate_limit_burst": self._bursts_left,
                 "error_count": self._errors_left,
                 "lose_responses": self._losses_left,
+                "gateway_pages": self._pages_left,
+                "truncated_bodies": self._truncations_left,
             }
 
     def delay_seconds(self) -> float:
@@ -140,4 +160,26 @@ class FaultInjector:
             ):
                 return False
             self._losses_left -= 1
+            return True
+
+    def take_gateway_page(self, method: str, path: str) -> int | None:
+        """The status of the gateway's HTML page to answer with, or None."""
+        with self._lock:
+            config = self.config
+            if self._pages_left <= 0 or not _matches(
+                path, method, config.gateway_page_paths, config.gateway_page_methods
+            ):
+                return None
+            self._pages_left -= 1
+            return config.gateway_page_status
+
+    def take_truncation(self, method: str, path: str) -> bool:
+        """Whether this success's body is to be cut short (asked only of one with a body)."""
+        with self._lock:
+            config = self.config
+            if self._truncations_left <= 0 or not _matches(
+                path, method, config.truncated_body_paths, config.truncated_body_methods
+            ):
+                return False
+            self._truncations_left -= 1
             return True

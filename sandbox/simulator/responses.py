@@ -2,13 +2,15 @@
 
 Two error shapes exist because two layers answer: the API itself (ASP.NET, ProblemDetails)
 and the Azure API Management gateway in front of it (`{"statusCode", "message"}` for a
-missing subscription key, a bad token or the rate limit).
+missing subscription key, a bad token or the rate limit). A third comes only as a fault:
+the HTML page of a proxy or load balancer in front of both.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 from werkzeug.wrappers import Response
@@ -17,6 +19,7 @@ from sandbox.simulator import jsonio
 
 JSON = "application/json; charset=utf-8"
 PROBLEM_JSON = "application/problem+json; charset=utf-8"
+HTML = "text/html; charset=utf-8"
 
 _RFC9110 = "https://tools.ietf.org/html/rfc9110#section-"
 _PROBLEM_TYPES = {
@@ -101,3 +104,22 @@ def gateway_error(
     """An answer of the API gateway. Its 429 writes the status as a string (documented)."""
     body = {"statusCode": str(status) if status_as_text else status, "message": message}
     return json_response(body, status, headers=headers)
+
+
+def gateway_page(status: int) -> Response:
+    """A proxy's own HTML page, as an Application Gateway or nginx sends it (injected fault)."""
+    heading = f"{status} {HTTPStatus(status).phrase}"
+    page = (
+        f"<!DOCTYPE html>\n<html><head><title>{heading}</title></head>\n"
+        f"<body><center><h1>{heading}</h1></center>\n"
+        "<hr><center>gateway (simulated fault)</center></body></html>\n"
+    )
+    return Response(page, status=status, content_type=HTML)
+
+
+def truncated(response: Response) -> Response:
+    """`response` with the first half of its body only, as a gateway that cut it passes it
+    on: a complete HTTP answer (its Content-Length is the cut body's) of broken JSON."""
+    body = response.get_data()
+    response.set_data(body[: len(body) // 2])
+    return response

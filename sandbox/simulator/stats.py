@@ -13,6 +13,10 @@ from sandbox.simulator.ratelimit import WINDOW_SECONDS, max_in_window
 
 # A request whose write landed but whose connection was closed unanswered (fault).
 CONNECTION_CLOSED = "connection_closed"
+# A request a proxy's HTML page answered, whatever its status: nothing stored (fault).
+GATEWAY_PAGE = "gateway_page"
+# A success whose body was cut short on the way: what it did is stored (fault).
+TRUNCATED = "truncated"
 
 
 class RequestStats:

@@ -5,11 +5,26 @@ from __future__ import annotations
 import sys
 
 import click
+import redis
+from kombu.exceptions import OperationalError as BrokerError
+from kombu.utils.url import maybe_sanitize_url
+from sqlalchemy.exc import DBAPIError
 
-from config.settings import SettingsError
+from config.settings import SettingsError, get_settings
 from sync_worker import __version__
-from sync_worker.cli import db, doctor, expenses, reconcile, tenants, transfers, workers
+from sync_worker.cli import (
+    db,
+    doctor,
+    expenses,
+    metrics,
+    reconcile,
+    tenants,
+    transfers,
+    workers,
+)
+from sync_worker.db.session import database_problem
 from sync_worker.errors import SyncError
+from sync_worker.outbox import broker_problem
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,6 +42,7 @@ cli.add_command(expenses.import_expenses)
 cli.add_command(expenses.expenses)
 cli.add_command(doctor.doctor)
 cli.add_command(reconcile.reconcile)
+cli.add_command(metrics.metrics)
 for command in (
     transfers.publish,
     transfers.transfer,
@@ -38,7 +54,9 @@ for command in (
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: a bad setting or a refused operation ends in one line, not a traceback."""
+    """Entry point: a bad setting, a refused operation, or a service that is down or not
+    set up ends in one line naming what is wrong, not a traceback. Anything else is a bug
+    and keeps its traceback."""
     try:
         cli.main(args=argv, prog_name="sync-worker", standalone_mode=False)
     except click.exceptions.Abort:
@@ -53,3 +71,22 @@ def main(argv: list[str] | None = None) -> None:
     except SyncError as exc:
         click.echo(f"sync-worker: {exc}", err=True)
         sys.exit(1)
+    except (DBAPIError, BrokerError, redis.RedisError) as exc:
+        problem = operational_problem(exc)
+        if problem is None:
+            raise
+        click.echo(f"sync-worker: {problem}", err=True)
+        sys.exit(2)
+
+
+def operational_problem(exc: BaseException) -> str | None:
+    """The one line for a service this command needs being unreachable or not set up;
+    None when `exc` is something else."""
+    if isinstance(exc, DBAPIError):
+        return database_problem(exc)
+    if isinstance(exc, BrokerError):
+        return broker_problem(exc)
+    if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+        where = maybe_sanitize_url(get_settings().redis_url)
+        return f"cannot reach Redis at {where} (SYNC_REDIS_URL): {exc}"
+    return None

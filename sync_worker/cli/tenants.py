@@ -1,15 +1,18 @@
 """`sync-worker tenant`: register Moment companies and their PowerOffice Go client keys.
 
 A client key is read from a hidden prompt or from stdin, never from an option (which
-would land in shell history and `ps`), and is never echoed or printed back.
+would land in shell history and `ps`), and is never echoed or printed back. The same
+holds for the old secret key `rotate-keys` asks for.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
+from cryptography.fernet import Fernet
 
 from sync_worker.db.models import Tenant
 from sync_worker.db.session import session_scope
@@ -19,11 +22,17 @@ from sync_worker.tenants import (
     DELIVERY_TYPES,
     TenantSettings,
     add_tenant,
+    check_error_address,
     ensure_tenant_is_new,
     list_tenants,
     remove_tenant,
+    rotate_client_keys,
     update_tenant,
 )
+
+# Where `rotate-keys` reads the secret key the client keys are stored with now; the new
+# one is SYNC_SECRET_KEY, as for every other command.
+OLD_SECRET_KEY_VARIABLE = "SYNC_OLD_SECRET_KEY"  # noqa: S105 (a variable name)
 
 
 def _settings_options(command):
@@ -80,6 +89,19 @@ def _settings_options(command):
                 f"'' for all [default: {','.join(EXPENSE_VOUCHER_TYPES)}]."
             ),
         ),
+        click.option(
+            "--reconcile-daily/--no-reconcile-daily",
+            "reconcile_daily",
+            default=None,
+            help="Reconcile with PowerOffice Go every night [default: on].",
+        ),
+        click.option(
+            "--reconcile-fixes/--no-reconcile-fixes",
+            "reconcile_fixes",
+            default=None,
+            help="Let the reconciliation fix a missing PDF or a customer or project edited "
+            "by hand in PowerOffice Go [default: on].",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -119,6 +141,7 @@ def add(code: str, client_key_stdin: bool, no_check: bool, **options) -> None:
     """Register the Moment company CODE; asks for its PowerOffice Go client key and checks
     it with PowerOffice Go before storing it."""
     settings = _tenant_settings(options)
+    check_error_address(code, settings.error_emails)
     with session_scope() as session:
         ensure_tenant_is_new(session, code)  # before asking for a key that would be wasted
     client_key = _read_client_key(client_key_stdin)
@@ -150,8 +173,30 @@ def update(code: str, new_key: bool, client_key_stdin: bool, **options) -> None:
     settings = _tenant_settings(options)
     client_key = _read_client_key(client_key_stdin) if (new_key or client_key_stdin) else None
     with session_scope() as session:
-        update_tenant(session, code, settings, client_key=client_key)
+        updated = update_tenant(session, code, settings, client_key=client_key)
+        check_error_address(code, updated.error_emails)  # raising rolls the update back
     click.echo(f"tenant {code} updated" + (" (new client key stored)" if client_key else ""))
+
+
+@tenant.command("rotate-keys")
+def rotate_keys() -> None:
+    """Re-encrypt every stored client key from the old secret key to SYNC_SECRET_KEY, in
+    one transaction. The old key is read from SYNC_OLD_SECRET_KEY, or asked for, hidden.
+    See README, "Rotating the secret key"."""
+    old_key = os.environ.get(OLD_SECRET_KEY_VARIABLE, "").strip()
+    if not old_key:
+        old_key = click.prompt("The old SYNC_SECRET_KEY", hide_input=True).strip()
+    if not old_key:
+        raise click.UsageError("the old secret key is empty")
+    try:
+        Fernet(old_key.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        raise click.UsageError(
+            "the old secret key is not a Fernet key (32 url-safe base64-encoded bytes)"
+        ) from None
+    with session_scope() as session:
+        count = rotate_client_keys(session, old_key)
+    click.echo(f"{count} client key{'s' if count != 1 else ''} re-encrypted with SYNC_SECRET_KEY")
 
 
 @tenant.command("remove")
@@ -183,6 +228,8 @@ def list_(as_json: bool) -> None:
             f">{row['expense_account_threshold']} {row['expense_lookback_days']}d "
             f"every {row['import_interval_minutes']}min  delivery:{row['invoice_delivery_type']}"
             f"  types:{_types_label(row['expense_voucher_types'])}"
+            f"  reconcile:{'daily' if row['reconcile_daily'] else 'off'}"
+            f"{', fixes' if row['reconcile_fixes'] else ''}"
         )
 
 
@@ -203,4 +250,6 @@ def _describe(tenant: Tenant) -> dict:
         "expense_lookback_days": tenant.expense_lookback_days,
         "import_interval_minutes": tenant.import_interval_minutes,
         "expense_voucher_types": list(voucher_types(tenant.expense_voucher_types)),
+        "reconcile_daily": tenant.reconcile_daily,
+        "reconcile_fixes": tenant.reconcile_fixes,
     }

@@ -8,6 +8,7 @@
 - `Attempt`: the audit log, one row per step tried.
 - `Expense` and `ExpenseAttachment`: incoming expenses pulled from PowerOffice Go.
 - `ErrorEmail`: error e-mails sent, so one error mails a tenant at most once an hour.
+- `Reconciliation`: each reconciliation's report, what it fixed, and whether it was mailed.
 """
 
 from __future__ import annotations
@@ -110,6 +111,11 @@ class Tenant(Base):
     # Which expense-like voucher types to import, comma-separated; empty: all of them.
     expense_voucher_types: Mapped[str] = mapped_column(Text, default="")
     last_import_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    # The daily reconciliation on beat, and whether it may fix what it can by itself (a
+    # missing PDF, a customer or project edited by hand: Moment is the master).
+    reconcile_daily: Mapped[bool] = mapped_column(Boolean, default=True)
+    reconcile_fixes: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_reconciliation_slot: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -134,10 +140,16 @@ class Message(Base):
     status: Mapped[str] = mapped_column(String(16), default=MessageStatus.QUEUED)
     processed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     error: Mapped[str | None] = mapped_column(Text)
+    # Until when a worker holds the message (received, running, or waiting to retry); a
+    # lease run out means its worker is gone, and the sweep enqueues it again.
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
     tenant: Mapped[Tenant] = relationship()
 
-    __table_args__ = (Index("ix_messages_entity", "tenant_id", "kind", "entity_number"),)
+    __table_args__ = (
+        Index("ix_messages_entity", "tenant_id", "kind", "entity_number"),
+        Index("ix_messages_lease", "status", "lease_until"),
+    )
 
 
 class OutboxEntry(Base):
@@ -168,6 +180,9 @@ class EntityState(Base):
     # When the data last sent was true in Moment: an invoice carrying an older copy of its
     # customer must not overwrite what a newer customer message already sent.
     source_occurred_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    # The message whose copy was transferred last: the entity's own, or an invoice's that
+    # carried it (a manual re-transfer sends the newer of that and the entity's own).
+    source_message_id: Mapped[str | None] = mapped_column(String(36))
     content_hash: Mapped[str | None] = mapped_column(String(64))  # of what was transferred
     transferred_fields: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     step: Mapped[str | None] = mapped_column(String(32))  # last step completed
@@ -266,3 +281,22 @@ class ErrorEmail(Base):
     __table_args__ = (
         Index("ix_error_emails_dedupe", "tenant_id", "kind", "number", "error_key", "sent_at"),
     )
+
+
+class Reconciliation(Base):
+    """One reconciliation of a tenant's period: its report as shown (`Report.as_dict`)."""
+
+    __tablename__ = "reconciliations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    trigger: Mapped[str] = mapped_column(String(8))  # "daily" (beat) or "manual"
+    date_from: Mapped[dt.date] = mapped_column(Date)
+    date_to: Mapped[dt.date] = mapped_column(Date)
+    finished_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    needs_person: Mapped[int] = mapped_column(Integer)  # findings only a person can settle
+    report: Mapped[dict[str, Any]] = mapped_column(JSON)
+    emailed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+
+    __table_args__ = (Index("ix_reconciliations_latest", "tenant_id", "finished_at"),)

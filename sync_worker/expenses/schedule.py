@@ -18,22 +18,21 @@ every tenant's import at the same moment.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from dataclasses import dataclass
 
 from celery import Celery
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.beat import EXPENSE_SCHEDULER_SECONDS
+from config.tasks import IMPORT_EXPENSES
+from sync_worker import scheduling
 from sync_worker.db.models import Tenant, utcnow
 from sync_worker.db.session import session_scope
 
 log = logging.getLogger(__name__)
 
-IMPORT_TASK = "tasks.expenses.import_expenses"
-IMPORT_QUEUE = "imports"
 TICK = dt.timedelta(seconds=EXPENSE_SCHEDULER_SECONDS)
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -54,9 +53,7 @@ class DueImport:
 
 def spread_offset(tenant_id: int, interval: dt.timedelta) -> dt.timedelta:
     """Where in each interval the tenant's import falls; the same on every host and run."""
-    digest = hashlib.sha256(f"expense-import:{tenant_id}".encode()).digest()
-    span_ms = max(1, int(interval.total_seconds() * 1000))
-    return dt.timedelta(milliseconds=int.from_bytes(digest[:8], "big") % span_ms)
+    return scheduling.spread_offset(f"expense-import:{tenant_id}", interval)
 
 
 def slot_at_or_before(
@@ -78,7 +75,7 @@ def due_import(
     slot = slot_at_or_before(now + TICK, spread_offset(tenant_id, interval), interval)
     if slot <= now - TICK:  # missed (beat was away): the next slot comes, no catch-up
         return None
-    if last_import_at is not None and _aware(last_import_at) >= slot:
+    if last_import_at is not None and scheduling.as_utc(last_import_at) >= slot:
         return None  # this slot is taken (an earlier tick, or another beat)
     countdown = (slot - now).total_seconds()
     if countdown < 0:
@@ -100,16 +97,7 @@ def due_imports(session: Session, now: dt.datetime) -> list[DueImport]:
 
 def take_slot(session: Session, due: DueImport) -> bool:
     """Mark the slot as scheduled; False when another beat (or tick) took it first."""
-    result = session.execute(
-        update(Tenant)
-        .where(
-            Tenant.id == due.tenant_id,
-            or_(Tenant.last_import_at.is_(None), Tenant.last_import_at < due.slot),
-        )
-        # updated_at tells when an operator changed a setting; scheduling is not that.
-        .values(last_import_at=due.slot, updated_at=Tenant.updated_at)
-    )
-    return result.rowcount == 1
+    return scheduling.take_slot(session, due.tenant_id, Tenant.last_import_at, due.slot)
 
 
 def enqueue_due_imports(app: Celery, now: dt.datetime | None = None) -> list[DueImport]:
@@ -130,29 +118,15 @@ def enqueue_due_imports(app: Celery, now: dt.datetime | None = None) -> list[Due
 def _send(app: Celery, due: DueImport) -> bool:
     try:
         app.send_task(
-            IMPORT_TASK,
+            IMPORT_EXPENSES.name,
             kwargs={"tenant_id": due.tenant_id},
-            queue=IMPORT_QUEUE,
+            queue=str(IMPORT_EXPENSES.queue),
             countdown=due.countdown,
             expires=due.expires,
             task_id=due.task_id,
         )
     except Exception:  # the broker is down: free the slot so the next tick tries again
         log.warning("could not enqueue %s; the next tick tries again", due.task_id, exc_info=True)
-        _free_slot(due)
+        scheduling.free_slot(due.tenant_id, Tenant.last_import_at, due.slot)
         return False
     return True
-
-
-def _free_slot(due: DueImport) -> None:
-    with session_scope() as session:
-        session.execute(
-            update(Tenant)
-            .where(Tenant.id == due.tenant_id, Tenant.last_import_at == due.slot)
-            .values(last_import_at=None, updated_at=Tenant.updated_at)
-        )
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    # SQLite (the demo) gives timestamps back without their zone; they are stored in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -3,11 +3,18 @@
 The reader is an accountant or an administrator at the Moment company, not a developer:
 every e-mail says which record, what failed, why in plain words, what to do, PowerOffice
 Go's own words when it said something, and how to run the transfer again.
+
+Names and numbers come from Moment and PowerOffice Go, so none is trusted to be one line:
+each is shown with its control characters escaped ("10\\r\\n" for a CR/LF), and the
+subject is one line whatever they hold. The e-mail is plain text, so HTML in a name stays
+text.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 
 from sync_worker import kinds
@@ -15,6 +22,33 @@ from sync_worker.norway import OSLO
 
 # Not an entity kind: what a failed expense import is filed under instead of one.
 EXPENSE_IMPORT = "expense_import"
+RECONCILIATION = "reconciliation"
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    """How the e-mail names a tenant's scheduled job, which has no entity of its own."""
+
+    subject: str  # after "[sync-worker] <tenant>: "
+    what: str  # "{date}" is the Norwegian date it ran on
+    rerun: str  # when it runs again by itself
+    command: str  # an operator's way to run it now; "{tenant}" is the tenant's code
+
+
+JOBS = {
+    EXPENSE_IMPORT: ScheduledJob(
+        "the expense import from PowerOffice Go failed",
+        "the expense import of {date}",
+        "The import runs again on its own at the next interval.",
+        "sync-worker import-expenses --tenant {tenant}",
+    ),
+    RECONCILIATION: ScheduledJob(
+        "the nightly reconciliation with PowerOffice Go failed",
+        "the reconciliation of {date}",
+        "The reconciliation runs again on its own next night.",
+        "sync-worker reconcile --tenant {tenant} --from <first day> --to <last day>",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -41,14 +75,19 @@ class Email:
 
 
 def compose(failure: Failure) -> Email:
+    failure = dataclasses.replace(
+        failure,
+        tenant_code=one_line(failure.tenant_code),
+        number=one_line(failure.number),
+        step=one_line(failure.step),
+        message=_plain_text(failure.message),
+        detail=_plain_text(failure.detail) if failure.detail else failure.detail,
+    )
     what = _what(failure)
-    subject = f"[sync-worker] {failure.tenant_code}: {what} was not transferred to PowerOffice Go"
-    if failure.kind == EXPENSE_IMPORT:
-        subject = (
-            f"[sync-worker] {failure.tenant_code}: the expense import from PowerOffice Go failed"
-        )
+    job = JOBS.get(failure.kind)
+    outcome = f"{what} was not transferred to PowerOffice Go" if job is None else job.subject
     sections = [
-        f"{_capital(what)} could not be transferred to PowerOffice Go.",
+        f"{_capital(what)} {'failed' if job else 'could not be transferred to PowerOffice Go'}.",
         _section(
             "What failed",
             f'The step "{failure.step}" failed {_when(failure.failed_at)}, '
@@ -63,7 +102,33 @@ def compose(failure: Failure) -> Email:
     sections.append(_section("How to run it again", _how_to_rerun(failure)))
     sections.append(_what_poweroffice_holds(failure))
     sections.append("-- \nsync-worker, the Moment ↔ PowerOffice Go integration")
+    subject = one_line(f"[sync-worker] {failure.tenant_code}: {outcome}")
     return Email(subject=subject, body="\n\n".join(sections) + "\n")
+
+
+# Characters that end a line or are invisible controls: never raw in a header or a name.
+_BREAKING = frozenset({"Cc", "Zl", "Zp"})
+
+
+def one_line(text: str) -> str:
+    """`text` with every control character and line separator escaped, as Python writes
+    them ("\\r", "\\n", "\\u2028"): one line, and nothing hidden."""
+    return _escaped(text)
+
+
+def _plain_text(text: str) -> str:
+    """A multi-line text kept on its lines (any line ending becomes "\\n"), with every
+    other control character but the tab escaped."""
+    return "\n".join(_escaped(line, keep="\t") for line in text.splitlines())
+
+
+def _escaped(text: str, keep: str = "") -> str:
+    return "".join(
+        repr(character)[1:-1]
+        if unicodedata.category(character) in _BREAKING and character not in keep
+        else character
+        for character in text
+    )
 
 
 def _what_poweroffice_holds(failure: Failure) -> str:
@@ -79,8 +144,8 @@ def _what_poweroffice_holds(failure: Failure) -> str:
 
 
 def _what(failure: Failure) -> str:
-    if failure.kind == EXPENSE_IMPORT:
-        return f"the expense import of {failure.number}"
+    if job := JOBS.get(failure.kind):
+        return job.what.format(date=failure.number)
     return f"{_label(failure)} {failure.number}"
 
 
@@ -93,7 +158,7 @@ def _kind(failure: Failure) -> kinds.Kind | None:
 
 def _label(failure: Failure) -> str:
     kind = _kind(failure)
-    return kind.label if kind else failure.kind.replace("_", " ")
+    return kind.label if kind else one_line(failure.kind.replace("_", " "))
 
 
 def _capital(text: str) -> str:
@@ -123,6 +188,8 @@ def _why(failure: Failure) -> str:
             )
         case "AlreadyExists":
             return f"PowerOffice Go already has a record with this number: {failure.message}"
+        case "ChangedAfterPosting":
+            return failure.message
         case _ if failure.http_status == 403:
             return (
                 "PowerOffice Go refused access: the Moment integration lacks a privilege, "
@@ -153,6 +220,12 @@ def _what_to_do(failure: Failure) -> str:
                 "and copy its client key; save it in Moment under Setup > Settings > "
                 "Integrations. Then run the transfer again."
             )
+        case "ChangedAfterPosting":
+            return (
+                "A posted voucher is not changed: PowerOffice Go keeps the one posted. To "
+                "change the books, credit the invoice in Moment and issue a new invoice; both "
+                "are transferred as usual. Nothing needs to be run again."
+            )
         case "TransientError" | "RateLimited":
             return (
                 "Nothing is lost and nothing needs correcting in Moment. Check that PowerOffice "
@@ -172,9 +245,9 @@ def _what_to_do(failure: Failure) -> str:
 
 
 def _how_to_rerun(failure: Failure) -> str:
-    if failure.kind == EXPENSE_IMPORT:
-        moment = "The import runs again on its own at the next interval."
-        command = f"sync-worker import-expenses --tenant {failure.tenant_code}"
+    if job := JOBS.get(failure.kind):
+        moment = job.rerun
+        command = job.command.format(tenant=failure.tenant_code)
     elif (kind := _kind(failure)) and kind.retransferable:
         moment = f"In Moment: Setup > Tools, transfer {kind.label}s, and enter {failure.number}."
         command = (

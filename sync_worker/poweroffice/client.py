@@ -17,10 +17,11 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from redis import Redis, RedisError
+from redis import Redis
 
 from config.settings import Settings, get_settings
-from sync_worker.errors import ApiRejected, RateLimited, TransientError
+from sync_worker.errors import ApiRejected, RateLimited
+from sync_worker.failures import infrastructure_failure
 from sync_worker.poweroffice import codec, keys, paging, transport
 from sync_worker.poweroffice.auth import TokenSource
 from sync_worker.poweroffice.cache import LookupCache
@@ -158,10 +159,12 @@ class PowerOfficeClient:
             call["headers"].setdefault("Content-Type", "application/json")
         try:
             return self._waiting_out_429(method, path, call)
-        except RedisError as exc:
-            raise TransientError(
-                f"{method} {path}: Redis unavailable ({exc.__class__.__name__})"
-            ) from exc
+        except Exception as exc:
+            # Tokens and the rate budget live in Redis: its outage is no answer of PowerOffice Go.
+            unavailable = infrastructure_failure(exc, f"{method} {path}")
+            if unavailable is None:
+                raise
+            raise unavailable from exc
 
     def list_all(self, path: str, params: Mapping[str, Any] | None = None) -> list[dict]:
         """Every row of a list endpoint (all pages; 204 is an empty list)."""

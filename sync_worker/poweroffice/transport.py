@@ -5,12 +5,19 @@ Everything above this module sees either an `ApiResponse` (2xx/3xx) or an except
 retry. Messages name the operation ("POST /Vouchers/OutgoingInvoiceJournals") and what
 PowerOffice Go said; they are built from the answer only, never from the request headers,
 so no key or token can end up in one.
+
+A success is only what PowerOffice Go answers for one. A gateway in front of it (Azure
+API Management, a proxy) may answer 2xx with an HTML page, or pass on a body cut short;
+reading such a body (`ApiResponse.data`, `items`, `record`, `expect_empty`) raises a
+`TransientError` that names the operation and what came instead, never the body itself.
 """
 
 from __future__ import annotations
 
 import email.utils
+import html
 import os
+import re
 import threading
 import time
 from collections.abc import Mapping
@@ -45,21 +52,107 @@ _session_lock = threading.Lock()
 
 @dataclass(frozen=True)
 class ApiResponse:
-    """What came back: status, headers and the raw body; `data` parses it."""
+    """What came back: status, headers and the raw body of `operation` ("GET /Customers");
+    `data`, `items` and `record` read the body as PowerOffice Go's JSON."""
 
     status: int
     headers: Mapping[str, str]
     content: bytes
+    operation: str = ""
+
+    @property
+    def media_type(self) -> str:
+        """The Content-Type without its parameters, lower case; empty when not given."""
+        return media_type(self.headers)
 
     @property
     def data(self) -> Any:
         """The JSON body (floats as Decimal), or None when the body is empty."""
-        return codec.decode(self.content)
+        if not self.content.strip():
+            return None
+        kind = self._body_type()
+        if kind and not is_json(kind):
+            raise self.not_the_answer(f"{_described(kind)} instead of JSON")
+        try:
+            return codec.decode(self.content)
+        except ValueError:
+            raise self.not_the_answer("JSON that is cut off or malformed") from None
 
     @property
     def items(self) -> list[dict]:
         """A list endpoint's rows; 204 (nothing matched) is an empty list."""
-        return self.data or []
+        if self.status == 204:
+            return []
+        rows = self.data
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            raise self.not_the_answer(f"{_json_kind(rows)} instead of a list of rows")
+        return rows
+
+    def record(self, *fields: str) -> dict:
+        """The JSON object of a success, holding every one of `fields` (e.g. the `Id` of
+        what was created): an answer without them is not PowerOffice Go's."""
+        body = self.data
+        if not isinstance(body, dict):
+            raise self.not_the_answer(f"{_json_kind(body)} instead of an object")
+        missing = [name for name in fields if body.get(name) in (None, "")]
+        if missing:
+            raise self.not_the_answer(f"an object without {', '.join(missing)}")
+        return body
+
+    def expect_empty(self, *statuses: int) -> None:
+        """Check the answer of an operation whose success is one of `statuses` with no body
+        to read: anything else (a gateway's 200 with its page) did not do the work."""
+        page = self.content.strip() and self._body_type() == HTML
+        if self.status in statuses and not page:
+            return
+        body = f" with {_described(self._body_type())}" if self.content.strip() else ""
+        wanted = " or ".join(map(str, statuses))
+        raise TransientError(
+            f"{self.operation}: {self.status}{body}, not the {wanted} PowerOffice Go answers "
+            "for a success",
+            http_status=self.status,
+        )
+
+    def not_the_answer(self, what: str) -> TransientError:
+        """The error for a 2xx that is not what PowerOffice Go gives: a retry may get it."""
+        return TransientError(
+            f"{self.operation}: {self.status} with {what}, not PowerOffice Go's answer",
+            http_status=self.status,
+        )
+
+    def _body_type(self) -> str:
+        # A page sent without a Content-Type is still a page.
+        return HTML if self.content.lstrip()[:1] == b"<" else self.media_type
+
+
+HTML = "text/html"
+
+
+def media_type(headers: Mapping[str, str]) -> str:
+    """The Content-Type of `headers` (any key casing) without parameters, lower case."""
+    value = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    return value.split(";", 1)[0].strip().lower()
+
+
+def is_json(media: str) -> bool:
+    """application/json, text/json, and every +json type (application/problem+json)."""
+    return media in ("application/json", "text/json") or media.endswith("+json")
+
+
+def _described(media: str) -> str:
+    if media == HTML:
+        return "an HTML page"
+    return f"a body of type {media}" if media else "a body"
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "an empty body"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list of values" if value else "an empty list"
+    return "a JSON string" if isinstance(value, str) else "a JSON value"
 
 
 def session() -> requests.Session:
@@ -96,7 +189,7 @@ def send(method: str, url: str, *, operation: str, timeout: float, **kwargs: Any
         response = session().request(method, url, timeout=timeout, **kwargs)
     except requests.RequestException as exc:
         raise error_for(operation, exc) from exc
-    return ApiResponse(response.status_code, response.headers, response.content)
+    return ApiResponse(response.status_code, response.headers, response.content, operation)
 
 
 def raise_for_status(
@@ -122,7 +215,7 @@ def error_for(
     status = outcome.status
     if status < 400:
         return None
-    problem = _problem(outcome.content)
+    problem = _problem(outcome.content, outcome.media_type)
     message = f"{operation}: {status} {problem.summary}".rstrip()
     details = {"http_status": status, "detail": problem.detail or None}
     if status == 429:
@@ -166,11 +259,18 @@ class _Problem(NamedTuple):
         return ": ".join(part for part in (self.title, self.detail) if part)
 
 
-def _problem(content: bytes) -> _Problem:
-    """Read ProblemDetails (either key casing), an OAuth error, or an APIM gateway error."""
+def _problem(content: bytes, media: str = "") -> _Problem:
+    """Read ProblemDetails (either key casing), an OAuth error, or an APIM gateway error.
+
+    A page or a cut-off body is named by what it is (and an HTML page by its title), not
+    repeated: it is not PowerOffice Go's explanation."""
+    if media == HTML or content.lstrip()[:1] == b"<":
+        return _Problem("", _page_summary(content), "")
     try:
         body = codec.decode(content)
     except ValueError:
+        if is_json(media):
+            return _Problem("", "JSON that is cut off or malformed", "")
         return _Problem("", " ".join(content.decode("utf-8", "replace").split())[:300], "")
     if not isinstance(body, dict):
         return _Problem("", "", "")
@@ -179,6 +279,21 @@ def _problem(content: bytes) -> _Problem:
     title = fields.get("title") or fields.get("error") or ""
     detail_text = " ".join(filter(None, [str(detail or ""), _validation(fields.get("errors"))]))
     return _Problem(str(title), detail_text, str(fields.get("error") or ""))
+
+
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+# Enough for "502 Bad Gateway - Microsoft Azure Application Gateway v2"; a page is no log.
+TITLE_CHARACTERS = 100
+
+
+def _page_summary(content: bytes) -> str:
+    """'an HTML page, not PowerOffice Go's answer ("502 Bad Gateway")'."""
+    summary = "an HTML page, not PowerOffice Go's answer"
+    found = _TITLE.search(content[:4096])
+    if found is None:
+        return summary
+    title = " ".join(html.unescape(found.group(1).decode("utf-8", "replace")).split())
+    return f'{summary} ("{title[:TITLE_CHARACTERS]}")' if title else summary
 
 
 def _validation(errors: Any) -> str:

@@ -2,8 +2,10 @@
 here) and what PowerOffice Go answers to findings. No I/O (`run` does that), so each is
 tested without a network.
 
-Each finding names the invoice or customer number and what a person does about it. Nothing
-is fixed here: Moment is the master, and a voucher in the books is a person's to reverse.
+Each finding names the invoice, customer or project number, what to do about it, and who
+does it (`Remedy`): a person (a voucher in the books is a person's to reverse), the system
+itself (a missing PDF, a customer or project edited by hand: Moment is the master), or
+nobody yet (a transfer still on its way). Nothing is fixed here: `fixes` does that.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -27,14 +29,31 @@ class Problem(enum.StrEnum):
     NO_PDF = "without PDF"
     UNKNOWN = "unknown in Moment"
     CUSTOMER = "customer drifted"
+    PROJECT = "project drifted"
+
+
+class Remedy(enum.StrEnum):
+    """Who settles a finding."""
+
+    PERSON = "person"  # only a person can: the reconciliation mails the tenant about it
+    SYSTEM = "system"  # the system can, when the tenant allows fixes (`fixes.apply`)
+    WAIT = "wait"  # nobody yet: the transfer is still on its way
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
     problem: Problem
-    number: str  # the invoice, credit note or customer number
+    number: str  # the invoice, credit note, customer or project number
     what: str
     fix: str
+    remedy: Remedy = Remedy.PERSON
+    state_id: int | None = None  # the transfer a fix re-drives (a missing PDF's)
+    fixed: str | None = None  # what the system did about it, once it did
+
+    @property
+    def needs_person(self) -> bool:
+        """Only a person can settle it: a person's finding, or the system's left unfixed."""
+        return self.remedy is Remedy.PERSON or (self.remedy is Remedy.SYSTEM and not self.fixed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +65,7 @@ class MomentVoucher:
     invoice_date: dt.date
     total: Decimal  # including VAT, negative on a credit note, as the voucher carries it
     customer_number: str
+    project_number: str | None = None
     state_id: int | None = None
     status: str | None = None
     step: str | None = None
@@ -134,6 +154,8 @@ def missing_pdfs(
                 f"The voucher of {voucher.label} has no PDF in PowerOffice Go.",
                 f"Run {retry}: it uploads the PDF Moment sent to the posted voucher (once "
                 "the transfer has failed or stalled; before that it is still on its way).",
+                Remedy.SYSTEM,
+                voucher.state_id,
             )
         )
     return findings
@@ -166,17 +188,42 @@ def customers(
     """Customers whose PowerOffice Go fields differ from what was last transferred
     (`transferred`: customer number → `EntityState.transferred_fields`)."""
     by_number = {str(row.get("Number")): row for row in rows}
+    return _drifted(Problem.CUSTOMER, "customer", tenant, transferred, by_number.get)
+
+
+def projects(
+    tenant: str,
+    transferred: Mapping[str, Mapping[str, Any]],
+    rows: Sequence[Mapping[str, Any]],
+) -> list[Finding]:
+    """Projects whose PowerOffice Go fields differ from what was last transferred
+    (`transferred`: project number → `EntityState.transferred_fields`). A project's code
+    is matched without case, as PowerOffice Go matches it."""
+    by_code = {str(row.get("Code") or "").casefold(): row for row in rows}
+    return _drifted(
+        Problem.PROJECT, "project", tenant, transferred, lambda code: by_code.get(code.casefold())
+    )
+
+
+def _drifted(
+    problem: Problem,
+    kind: str,
+    tenant: str,
+    transferred: Mapping[str, Mapping[str, Any]],
+    row_of: Callable[[str], Mapping[str, Any] | None],
+) -> list[Finding]:
     findings = []
     for number, fields in sorted(transferred.items()):
-        transfer = f"`sync-worker transfer customer {number} --tenant {tenant}`"
-        row = by_number.get(number)
+        transfer = f"`sync-worker transfer {kind} {number} --tenant {tenant}`"
+        row = row_of(number)
         if row is None:
             findings.append(
                 Finding(
-                    Problem.CUSTOMER,
+                    problem,
                     number,
-                    f"Customer {number} is no longer in PowerOffice Go.",
-                    f"Run {transfer}: it creates the customer again from Moment.",
+                    f"{kind.capitalize()} {number} is no longer in PowerOffice Go.",
+                    f"Run {transfer}: it creates the {kind} again from Moment.",
+                    Remedy.SYSTEM,
                 )
             )
             continue
@@ -184,16 +231,17 @@ def customers(
         if changed:
             findings.append(
                 Finding(
-                    Problem.CUSTOMER,
+                    problem,
                     number,
-                    f"Customer {number} was changed in PowerOffice Go: "
+                    f"{kind.capitalize()} {number} was changed in PowerOffice Go: "
                     + "; ".join(
                         f"{name} is {theirs!r}, Moment sent {mine!r}"
                         for name, mine, theirs in changed
                     )
                     + ".",
                     f"Moment is the master: run {transfer} to write Moment's fields back, or "
-                    "correct the customer in Moment first if PowerOffice Go's are right.",
+                    f"correct the {kind} in Moment first if PowerOffice Go's are right.",
+                    Remedy.SYSTEM,
                 )
             )
     return findings
@@ -240,6 +288,7 @@ def _missing(tenant: str, voucher: MomentVoucher) -> Finding:
         voucher.number,
         f"{what}: its transfer has not finished ({voucher.status or 'not started'}).",
         f"It goes on by itself; if it is still missing tomorrow, see {history}.",
+        Remedy.WAIT,
     )
 
 

@@ -2,11 +2,12 @@
 (the database), and what PowerOffice Go holds (its client); `compare` turns them into
 findings.
 
-A period costs 2 calls plus one per 100 customers on its invoices: the token,
-`GET /OutgoingInvoices?fromDate=…&toDate=…` (every page of 5000), and
-`GET /Customers?customerNos=…`. The invoice list is read whole, not with
-`onlyCreatedByCurrentIntegration=true`, because a voucher keyed in by hand with one of
-Moment's numbers is a finding too; its `IsCreatedByCurrentIntegration` tells the two apart.
+A period costs 2 calls plus one per 100 customers and one per 100 projects on its
+invoices: the token, `GET /OutgoingInvoices?fromDate=…&toDate=…` (every page of 5000),
+`GET /Customers?customerNos=…` and `GET /Projects?projectCodes=…`. The invoice list is
+read whole, not with `onlyCreatedByCurrentIntegration=true`, because a voucher keyed in by
+hand with one of Moment's numbers is a finding too; its `IsCreatedByCurrentIntegration`
+tells the two apart.
 `GET /VoucherDocumentation` takes one voucher a call (`id`, or a single `voucherNo`), and
 the list rows do not say whether a voucher has its PDF, so PowerOffice Go is asked only
 about the vouchers whose upload is not recorded here: one call each.
@@ -24,9 +25,10 @@ from sync_worker import kinds
 from sync_worker.db.models import EntityState, Message
 from sync_worker.db.session import session_scope
 from sync_worker.poweroffice import PowerOfficeClient
-from sync_worker.reconcile import compare
+from sync_worker.reconcile import compare, fixes, store
 from sync_worker.reconcile.compare import Finding, MomentVoucher, Problem
 from sync_worker.reconcile.report import Report
+from sync_worker.reconcile.store import MANUAL
 from sync_worker.schemas.entities import Invoice
 from sync_worker.schemas.messages import parse_message
 from sync_worker.tenants import decrypt_client_key, get_tenant
@@ -39,16 +41,24 @@ def reconcile(
     date_from: dt.date,
     date_to: dt.date,
     *,
+    fix: bool | None = None,
+    trigger: str = MANUAL,
     client: PowerOfficeClient | None = None,
 ) -> Report:
     """Compare the tenant's invoices and credit notes dated in the period, and their
-    customers, with PowerOffice Go; raises `UnknownTenant`, and a `SyncError` when
-    PowerOffice Go does not answer."""
+    customers and projects, with PowerOffice Go; fix what the system can (`fix`, the
+    tenant's setting unless told), and store the report. Raises `UnknownTenant`, and a
+    `SyncError` when PowerOffice Go does not answer (nothing is stored then)."""
     with session_scope() as session:
         tenant = get_tenant(session, tenant_code)
         moment, known = moment_vouchers(session, tenant.id, date_from, date_to)
-        transferred = customer_fields(session, tenant.id, {v.customer_number for v in moment})
-    client = client or PowerOfficeClient(decrypt_client_key(tenant))
+        customers = transferred_fields(
+            session, tenant.id, kinds.CUSTOMER, {v.customer_number for v in moment}
+        )
+        projects = transferred_fields(
+            session, tenant.id, kinds.PROJECT, {v.project_number for v in moment} - {None}
+        )
+    client = client or PowerOfficeClient(decrypt_client_key(tenant), background=True)
     calls_before = client.calls
     rows = client.outgoing_invoices.list(fromDate=date_from, toDate=date_to)
     findings = compare.vouchers(tenant.code, moment, rows, known)
@@ -57,17 +67,24 @@ def reconcile(
         for number, voucher_id in compare.pdfs_to_ask(moment, rows).items()
     }
     findings += compare.missing_pdfs(moment, documentation)
-    customer_rows = client.customers.by_numbers(map(int, transferred)) if transferred else []
-    findings += compare.customers(tenant.code, transferred, customer_rows)
-    return Report(
+    customer_rows = client.customers.by_numbers(map(int, customers)) if customers else []
+    findings += compare.customers(tenant.code, customers, customer_rows)
+    project_rows = client.projects.by_codes(projects) if projects else []
+    findings += compare.projects(tenant.code, projects, project_rows)
+    if tenant.reconcile_fixes if fix is None else fix:
+        findings = fixes.apply(tenant.code, findings)
+    report = Report(
         tenant=tenant.code,
         date_from=date_from,
         date_to=date_to,
         vouchers=len(moment),
-        customers=len(transferred),
+        customers=len(customers),
+        projects=len(projects),
         findings=tuple(sorted(findings, key=_in_report_order)),
         calls=client.calls - calls_before,
+        trigger=trigger,
     )
+    return store.save(tenant.id, report)
 
 
 def moment_vouchers(
@@ -97,9 +114,11 @@ def moment_vouchers(
     return sorted(vouchers, key=lambda v: _numeric(v.number)), set(newest)
 
 
-def customer_fields(session: Session, tenant_id: int, numbers: Collection[str]) -> dict[str, dict]:
-    """Customer number → the fields last transferred, for those transferred at all."""
-    states = _states(session, tenant_id, (kinds.CUSTOMER,), numbers)
+def transferred_fields(
+    session: Session, tenant_id: int, kind: str, numbers: Collection[str]
+) -> dict[str, dict]:
+    """Customer or project number → the fields last transferred, for those transferred."""
+    states = _states(session, tenant_id, (kind,), numbers)
     return {
         number: state.transferred_fields
         for number, state in states.items()
@@ -130,6 +149,7 @@ def _moment_voucher(message: Message, state: EntityState | None) -> MomentVouche
         invoice_date=invoice.invoice_date,
         total=invoice.total_incl_vat,
         customer_number=str(invoice.customer.number),
+        project_number=str(invoice.project.number) if invoice.project else None,
         state_id=state.id if state else None,
         status=state.status if state else None,
         step=state.step if state else None,
@@ -137,11 +157,11 @@ def _moment_voucher(message: Message, state: EntityState | None) -> MomentVouche
     )
 
 
-def _in_report_order(finding: Finding) -> tuple[bool, tuple[int, str], int]:
-    """Invoices by number, then customers by number (the two number series overlap)."""
+def _in_report_order(finding: Finding) -> tuple[int, tuple[int, str], int]:
+    """Invoices by number, then customers, then projects (their number series overlap)."""
     problems = list(Problem)
-    customer = finding.problem is Problem.CUSTOMER
-    return customer, _numeric(finding.number), problems.index(finding.problem)
+    series = {Problem.CUSTOMER: 1, Problem.PROJECT: 2}.get(finding.problem, 0)
+    return series, _numeric(finding.number), problems.index(finding.problem)
 
 
 def _numeric(number: str) -> tuple[int, str]:

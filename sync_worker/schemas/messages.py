@@ -20,7 +20,9 @@ import binascii
 import re
 import threading
 import unicodedata
+import uuid
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from decimal import Decimal, DecimalException
 from typing import Any, ClassVar
 
@@ -32,6 +34,7 @@ from sync_worker.errors import InvalidMessage
 from sync_worker.norway import KID_MAX_LENGTH, KID_MIN_LENGTH, is_valid_kid, ore
 from sync_worker.norway import is_valid_organization_number as has_valid_mod11
 from sync_worker.poweroffice import limits
+from sync_worker.schemas import raw as storable
 from sync_worker.schemas.entities import (
     Accrual,
     Address,
@@ -43,7 +46,7 @@ from sync_worker.schemas.entities import (
     Project,
 )
 
-INT64_MAX = 2**63 - 1
+INT64_MAX = storable.INT64_MAX
 PDF = "application/pdf"
 PDF_SIGNATURE = b"%PDF-"
 NOK = "NOK"
@@ -153,6 +156,20 @@ class EntityData(fields.Field):
 # --- validators ----------------------------------------------------------------------------
 
 
+# An echoed value is cut to this many characters: an error stays one readable line.
+_SHOWN_LENGTH = 40
+
+
+def shown(text: str, *, limit: int | None = _SHOWN_LENGTH) -> str:
+    """`text` as an error may quote it: control characters escaped (a CR/LF never breaks
+    the line), and cut after `limit` characters."""
+    cut = text if limit is None or len(text) <= limit else f"{text[:limit]}…"
+    return "".join(
+        repr(character)[1:-1] if unicodedata.category(character) == "Cc" else character
+        for character in cut
+    )
+
+
 def _digits(error: str) -> Regexp:
     return Regexp(r"\A[0-9]+\Z", error=error)
 
@@ -160,33 +177,62 @@ def _digits(error: str) -> Regexp:
 def _customer_number(number: str) -> None:
     if re.fullmatch(r"[1-9][0-9]*", number) is None:
         raise ValidationError(
-            f"Customer number {number} must be digits only, without a leading zero: "
+            f"Customer number {shown(number)} must be digits only, without a leading zero: "
             "PowerOffice Go customer numbers are whole numbers (int64)."
         )
-    if int(number) > INT64_MAX:
+    if len(number) > len(str(INT64_MAX)) or int(number) > INT64_MAX:
         raise ValidationError(
-            f"Customer number {number} is too large: PowerOffice Go customer numbers are int64."
+            f"Customer number {shown(number)} is too large: PowerOffice Go customer numbers "
+            "are int64."
         )
 
 
 def _project_number(number: str) -> None:
+    _no_control_characters(number)
     if "." in number:
         raise ValidationError(
-            f'Project number {number} contains ".", which PowerOffice Go reserves for '
+            f'Project number {shown(number)} contains ".", which PowerOffice Go reserves for '
             "main and sub projects (10.2 is sub project 2 of project 10)."
         )
+    _storable_number(number)
+
+
+def _storable_number(number: str) -> None:
+    if len(number) > storable.ENTITY_NUMBER_LENGTH:
+        raise ValidationError(
+            f"{len(number)} characters long; the worker system stores a number of at most "
+            f"{storable.ENTITY_NUMBER_LENGTH}."
+        )
+
+
+def _storable_integer(number: int) -> None:
+    # Compared, not written out: str() of a huge integer is slow, or refused by Python.
+    if number >= 10**storable.ENTITY_NUMBER_LENGTH:
+        raise ValidationError(
+            f"More than {storable.ENTITY_NUMBER_LENGTH} digits; the worker system stores a "
+            f"number of at most {storable.ENTITY_NUMBER_LENGTH}."
+        )
+
+
+def _storable_timestamp(moment: datetime) -> None:
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError(
+            "Out of range: the time does not exist in UTC, in which it is stored."
+        ) from None
 
 
 def _organization_number(number: str) -> None:
     if re.fullmatch(r"[0-9]{9}", number) is None:
-        raise ValidationError(f"Organisation number {number} must be 9 digits.")
+        raise ValidationError(f"Organisation number {shown(number)} must be 9 digits.")
     if not has_valid_mod11(number):
         raise ValidationError(f"Organisation number {number} fails its MOD11 check digit.")
 
 
 def _kid(kid: str) -> None:
     if re.fullmatch(r"[0-9]+", kid) is None or not KID_MIN_LENGTH <= len(kid) <= KID_MAX_LENGTH:
-        raise ValidationError(f"KID {kid} must be {KID_MIN_LENGTH}–{KID_MAX_LENGTH} digits.")
+        raise ValidationError(f"KID {shown(kid)} must be {KID_MIN_LENGTH}–{KID_MAX_LENGTH} digits.")
     if not is_valid_kid(kid):
         raise ValidationError(f"KID {kid} fails its MOD10 check digit.")
 
@@ -251,6 +297,7 @@ class ContractSchema(Schema):
     """Ignores unknown fields and builds the frozen entity named by `entity`."""
 
     entity: ClassVar[type]
+    error_messages = {"type": "Must be a JSON object."}
 
     class Meta:
         unknown = EXCLUDE
@@ -294,7 +341,7 @@ class ProjectSchema(ContractSchema):
     name = _name()
     state = Text(required=True, validate=OneOf(("active", "finished", "archived", "potential")))
     customer_number = _optional_text(validate=_customer_number)
-    department_code = _optional_text()
+    department_code = _optional_text(validate=_no_control_characters)
     owner_email = _optional_text(validate=Email())
     expenses_billable = StrictBoolean(allow_none=True, load_default=None)
 
@@ -349,7 +396,7 @@ class InvoiceLineSchema(ContractSchema):
 class AttachmentSchema(ContractSchema):
     entity = Attachment
 
-    filename = Text(required=True)
+    filename = Text(required=True, validate=_no_control_characters)
     content_type = Text(
         required=True, validate=OneOf((PDF,), error="PowerOffice Go only accepts a PDF.")
     )
@@ -363,7 +410,7 @@ class VoucherSchema(ContractSchema):
 
     entity = Invoice
 
-    number = fields.Integer(strict=True, required=True, validate=Range(min=1))
+    number = fields.Integer(strict=True, required=True, validate=(Range(min=1), _storable_integer))
     description = _optional_text(validate=_no_control_characters_but_line_breaks)
     customer = fields.Nested(CustomerSchema, required=True)
     project = fields.Nested(ProjectSchema, allow_none=True, load_default=None)
@@ -377,7 +424,7 @@ class VoucherSchema(ContractSchema):
     currency_rate = DecimalString(
         required=True, validate=Range(min=0, min_inclusive=False, error="Must be above 0.")
     )
-    department_code = _optional_text()
+    department_code = _optional_text(validate=_no_control_characters)
     total_incl_vat = DecimalString(required=True, validate=_two_decimals)
     lines = fields.List(
         fields.Nested(InvoiceLineSchema),
@@ -386,7 +433,7 @@ class VoucherSchema(ContractSchema):
     )
     attachment = fields.Nested(AttachmentSchema, required=True)
     credited_invoice_number = fields.Integer(
-        strict=True, allow_none=True, load_default=None, validate=Range(min=1)
+        strict=True, allow_none=True, load_default=None, validate=(Range(min=1), _storable_integer)
     )
 
     @validates_schema(skip_on_field_errors=False)
@@ -453,8 +500,21 @@ class EnvelopeSchema(ContractSchema):
     message_id = CanonicalUuid(required=True)
     tenant = Text(required=True)
     type = fields.String(required=True, validate=_known_message_type)
-    version = fields.Integer(strict=True, required=True, validate=Range(min=0))
-    occurred_at = fields.AwareDateTime(required=True)
+    version = fields.Integer(
+        strict=True,
+        required=True,
+        validate=Range(min=0, max=INT64_MAX, error="Must be from {min} to {max} (int64)."),
+    )
+    occurred_at = fields.AwareDateTime(
+        required=True,
+        validate=_storable_timestamp,
+        error_messages={
+            "invalid": "Not an RFC 3339 timestamp, such as 2026-11-25T10:00:00+01:00.",
+            "invalid_awareness": (
+                "Has no offset: a timestamp says its time zone, such as 2026-11-25T10:00:00+01:00."
+            ),
+        },
+    )
     trigger = fields.String(load_default="auto", validate=OneOf(("auto", "manual")))
     data = EntityData(required=True)
 
@@ -465,11 +525,47 @@ class EnvelopeSchema(ContractSchema):
 def parse_message(raw: Any) -> Envelope:
     """The checked message; `InvalidMessage` naming the message and each bad field otherwise."""
     if not isinstance(raw, Mapping):
-        raise _invalid(raw, {"message": ["Not a JSON object."]})
+        raise _invalid(raw, {"message": [f"Not a JSON object but {_json_kind(raw)}."]})
+    unstorable = storable.problems(raw)
     try:
-        return _instance(EnvelopeSchema).load(raw)
+        envelope = _instance(EnvelopeSchema).load(raw)
     except ValidationError as error:
-        raise _invalid(raw, _flatten(error.messages)) from None
+        field_errors = _flatten(error.messages)
+    else:
+        if not unstorable:
+            return envelope
+        field_errors = {}
+    # The contract's own reason first; what the database could not store where it has none.
+    for path, texts in unstorable.items():
+        field_errors.setdefault(path, texts)
+    raise _invalid(raw, field_errors)
+
+
+def known_message_id(raw: Any) -> str | None:
+    """The message's id in its canonical spelling, when it has a valid one."""
+    message_id = raw.get("message_id") if isinstance(raw, Mapping) else None
+    if not isinstance(message_id, str):
+        return None
+    try:
+        return str(uuid.UUID(message_id))
+    except ValueError:
+        return None
+
+
+def _json_kind(value: Any) -> str:
+    match value:
+        case None:
+            return "null"
+        case bool():
+            return "true" if value else "false"
+        case str():
+            return "a string"
+        case int() | float():
+            return "a number"
+        case list() | tuple():
+            return "an array"
+        case _:
+            return f"a {type(value).__name__}"
 
 
 _schemas = threading.local()
@@ -494,8 +590,14 @@ def _instance(schema: type[Schema]) -> Schema:
 def _invalid(raw: Any, field_errors: dict[str, list[str]]) -> InvalidMessage:
     raw = raw if isinstance(raw, Mapping) else {}
     message_id, message_type = raw.get("message_id"), raw.get("type")
-    name = f"message {message_id}" if isinstance(message_id, str) and message_id else "message #?"
-    kind = message_type if isinstance(message_type, str) and message_type else "type ?"
+    # Even a malformed id helps find the message; shown escaped, it cannot break the line.
+    message_id = known_message_id(raw) or message_id
+    name = (
+        f"message {shown(message_id)}"
+        if isinstance(message_id, str) and message_id
+        else "message #?"
+    )
+    kind = shown(message_type) if isinstance(message_type, str) and message_type else "type ?"
     problems = "; ".join(f"{path}: {' '.join(texts)}" for path, texts in field_errors.items())
     return InvalidMessage(f"{name} ({kind}): {problems}", field_errors=field_errors)
 

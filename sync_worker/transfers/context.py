@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from sync_worker import history
+from sync_worker import history, leases
 from sync_worker.db.models import Message, Tenant
 from sync_worker.db.session import session_scope
 from sync_worker.errors import ExportRefused
@@ -91,6 +91,8 @@ class Transfer:
                 http_status=self.calls.take_last_status(),
                 duration_ms=duration_ms,
             )
+            # A step logged is a sign of life: the lease is renewed in the same commit.
+            leases.hold([self.message.id], session=session)
 
     def checked(self, check: Callable[[bool], T]) -> T:
         """Run export rules, `check(refresh)`, on the cached look-ups; when they refuse on

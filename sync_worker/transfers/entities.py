@@ -107,6 +107,7 @@ class EntitySync:
                     filter(None, [version, state.transferred_version]), default=None
                 ),
                 source_occurred_at=max(filter(None, [occurred_at, state.source_occurred_at])),
+                source_message_id=self.run.message.id,
                 status=SyncStatus.DONE,
                 last_error=None,
                 attempts=0,

@@ -15,6 +15,7 @@ outbox in the same transaction that records the voucher, so it is never forgotte
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,7 +24,12 @@ from config.tasks import UPLOAD_INVOICE_ATTACHMENT
 from sync_worker import kinds, outbox
 from sync_worker.db.models import EntityState, SyncStatus, utcnow
 from sync_worker.db.session import session_scope
-from sync_worker.errors import AlreadyExists, TransientError, WaitingForInvoice
+from sync_worker.errors import (
+    AlreadyExists,
+    ChangedAfterPosting,
+    TransientError,
+    WaitingForInvoice,
+)
 from sync_worker.mapping.gross import Absorbed
 from sync_worker.mapping.invoices import VoucherKind, gross_amounts, voucher_body
 from sync_worker.mapping.references import external_import_reference
@@ -34,6 +40,7 @@ from sync_worker.mapping.rules import (
     number_used_by_another_voucher,
 )
 from sync_worker.schemas.entities import Invoice
+from sync_worker.schemas.snapshots import content_hash
 from sync_worker.transfers import messages
 from sync_worker.transfers import state as states
 from sync_worker.transfers.context import Transfer
@@ -53,6 +60,8 @@ def transfer_voucher(run: Transfer, state: EntityState) -> bool:
     Returns False: the message is complete only once its PDF is attached."""
     invoice: Invoice = run.envelope.data
     kind: VoucherKind = run.envelope.kind
+    if state.step in POSTED_STEPS:
+        _refuse_changes_after_posting(run, state, invoice)
     if state.step == VOUCHER_POSTED:
         _enqueue_upload(run)  # the worker died between the voucher and the PDF
         return False
@@ -216,6 +225,29 @@ def _our_voucher(run: Transfer, invoice: Invoice, kind: VoucherKind) -> str | No
     return str(found["Id"])
 
 
+def ledger_hash(invoice: Invoice) -> str:
+    """What a posted voucher holds of the invoice: everything but its PDF (a PDF rendered
+    again is other bytes, not other books)."""
+    return content_hash(dataclasses.replace(invoice, attachment=None))
+
+
+def _refuse_changes_after_posting(run: Transfer, state: EntityState, invoice: Invoice) -> None:
+    """A newer message for a voucher already posted: the same content is done; other
+    content is a failure a person hears of, never silently "done"."""
+    if run.message.id == state.source_message_id or state.content_hash in (
+        None,
+        ledger_hash(invoice),
+    ):
+        return
+    label = kinds.get(run.envelope.kind).label
+    raise ChangedAfterPosting(
+        f"{label.capitalize()} {state.number} is already posted in PowerOffice Go as version "
+        f"{state.transferred_version} (voucher {state.pogo_id}); version "
+        f"{run.envelope.version} has other content (total {invoice.total_incl_vat}). "
+        "PowerOffice Go keeps the posted voucher: credit it in Moment and issue a new invoice."
+    )
+
+
 def _record_posted(run: Transfer, state_id: int, voucher_id: str) -> None:
     """Keep the voucher id and enqueue the PDF in one transaction: neither can be lost."""
     with session_scope() as session:
@@ -223,6 +255,8 @@ def _record_posted(run: Transfer, state_id: int, voucher_id: str) -> None:
         state.pogo_id = voucher_id
         state.step = VOUCHER_POSTED
         state.transferred_version = run.envelope.version
+        state.content_hash = ledger_hash(run.envelope.data)
+        state.source_message_id = run.message.id
         state.attempts = 0  # the PDF upload gets retries of its own
         entry = outbox.add(session, UPLOAD_INVOICE_ATTACHMENT, message_id=run.message.id)
     outbox.send([entry.id])

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from config.settings import get_settings
-from sync_worker import history, kinds, outbox, policy
+from sync_worker import history, kinds, leases, outbox, policy
 from sync_worker.db.models import Attempt, EntityState, Message, MessageStatus, SyncStatus, utcnow
 from sync_worker.db.session import session_scope
 from sync_worker.errors import EntityBusy, SyncError
@@ -41,7 +41,17 @@ Handler = Callable[[Transfer, EntityState], bool]
 
 
 def run_message(message_id: str, handler: Handler, *, task_id: str | None = None) -> Decision:
-    """Transfer the entity of `message_id` with `handler`; never raises for a failed transfer."""
+    """Transfer the entity of `message_id` with `handler`; never raises for a failed transfer.
+
+    While it runs, and over the countdown of a retry or wait it decides, this worker holds
+    the message's lease (`sync_worker.leases`)."""
+    decision = _run(message_id, handler, task_id)
+    if decision.runs_again:
+        leases.hold([message_id], beyond=decision.countdown)
+    return decision
+
+
+def _run(message_id: str, handler: Handler, task_id: str | None) -> Decision:
     with session_scope() as session:
         message = session.get(Message, message_id)
         if message is None:
@@ -66,6 +76,7 @@ def run_message(message_id: str, handler: Handler, *, task_id: str | None = None
 
 
 def _run_locked(message: Message, tenant, handler: Handler, task_id: str | None) -> Decision:
+    leases.hold([message.id])
     with session_scope() as session:
         status = session.get_one(Message, message.id).status
     if status in (MessageStatus.DONE, MessageStatus.STALE):

@@ -20,6 +20,7 @@ EXPECTED_TABLES = {
     "expenses",
     "expense_attachments",
     "error_emails",
+    "reconciliations",
     "alembic_version",
 }
 

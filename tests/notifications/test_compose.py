@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from sync_worker.notifications.compose import Failure, compose
+from sync_worker.notifications.compose import RECONCILIATION, Failure, compose
 
 
 def failure(**overrides) -> Failure:
@@ -86,6 +86,24 @@ def test_an_expense_import_failure():
     assert "sync-worker import-expenses --tenant acme" in email.body
 
 
+def test_a_nightly_reconciliation_that_failed_for_good():
+    email = compose(
+        failure(
+            kind=RECONCILIATION,
+            number="2026-12-02",
+            step=RECONCILIATION,
+            error_type="ApiRejected",
+            http_status=403,
+        )
+    )
+    assert email.subject == (
+        "[sync-worker] acme: the nightly reconciliation with PowerOffice Go failed"
+    )
+    assert email.body.startswith("The reconciliation of 2026-12-02 failed.")
+    assert "runs again on its own next night" in email.body
+    assert "sync-worker reconcile --tenant acme --from" in email.body
+
+
 def test_a_kind_no_longer_registered_still_gets_its_email():
     email = compose(failure(kind="purchase_order", number="77"))
     assert "purchase order 77" in email.subject
@@ -96,3 +114,23 @@ def test_retries_used_up_say_how_many_tries_not_how_long():
     email = compose(failure(error_type="TransientError", attempts=4, message="timeout"))
     assert "4 attempts in a row" in email.body
     assert "hour" not in email.body
+
+
+def test_names_and_numbers_are_escaped_and_the_subject_is_one_line():
+    email = compose(
+        failure(
+            kind="project",
+            number="2026\r\nBcc: intruder@example.com",
+            tenant_code="acme\u2028x",
+            message="line one\r\nline two\x1b[31m",
+            detail="<b>Code</b>\ttaken\r",
+        )
+    )
+    assert email.subject == (
+        "[sync-worker] acme\\u2028x: project 2026\\r\\nBcc: intruder@example.com was not "
+        "transferred to PowerOffice Go"
+    )
+    parts = sections(email.body)
+    assert parts["PowerOffice Go's own message (HTTP 400)"] == "<b>Code</b>\ttaken"
+    assert "sync-worker transfer projects 2026\\r\\nBcc: intruder@example.com" in email.body
+    assert "\r" not in email.body and "\x1b" not in email.body

@@ -110,7 +110,7 @@ class TokenEndpoint:
         time.sleep(self.delay)
         token = f"tok-{next(self._numbers)}"
         body = {"access_token": token, "token_type": "bearer", "expires_in": self.expires_in}
-        return 200, {}, json.dumps(body)
+        return 200, {"Content-Type": "application/json"}, json.dumps(body)
 
     @property
     def calls(self) -> int:

@@ -37,7 +37,8 @@ def test_every_api_call_carries_bearer_and_subscription_key(client, rsps, token_
 
 def test_decimal_amounts_are_sent_exactly_and_read_back_as_decimal(client, rsps, token_endpoint):
     voucher = f"{BASE}/Vouchers/OutgoingInvoiceJournals"
-    rsps.add(responses.POST, voucher, status=201, body='{"Id": "9f1c", "CurrencyAmount": 0.1}')
+    answer = '{"Id": "9f1c", "CurrencyAmount": 0.1}'
+    rsps.add(responses.POST, voucher, status=201, body=answer, content_type="application/json")
     body = {
         "InvoiceNo": "10042",
         "VoucherDate": dt.date(2025, 1, 15),
@@ -126,6 +127,7 @@ def test_redis_trouble_is_transient(settings, rsps):
     unreachable = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)
     client = PowerOfficeClient("client-key", settings=settings, redis=unreachable)
 
-    with pytest.raises(TransientError, match=r"^GET /Customers/42: Redis unavailable"):
+    unavailable = r"^GET /Customers/42: Redis was unavailable \(ConnectionError\)$"
+    with pytest.raises(TransientError, match=unavailable):
         client.customers.get(42)
     assert client.calls == 0

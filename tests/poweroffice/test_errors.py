@@ -50,13 +50,13 @@ def test_no_answer_is_transient(client, rsps, token_endpoint, failure):
 
 @pytest.mark.parametrize("status", [500, 502, 503])
 def test_server_errors_are_transient(client, rsps, token_endpoint, status):
-    rsps.add(responses.GET, CUSTOMER, status=status, body="<html>Bad gateway</html>")
+    rsps.add(responses.GET, CUSTOMER, status=status, body="Service unavailable")
 
     error = raised_by(client, TransientError)
 
     assert type(error) is TransientError
     assert error.http_status == status
-    assert str(error) == f"GET /Customers/42: {status} <html>Bad gateway</html>"
+    assert str(error) == f"GET /Customers/42: {status} Service unavailable"
 
 
 @pytest.mark.parametrize(

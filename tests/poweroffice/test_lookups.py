@@ -100,7 +100,7 @@ def test_concurrent_workers_of_a_cold_tenant_load_a_table_once(
 ):
     def slow_vat_codes(_request) -> tuple[int, dict, str]:
         time.sleep(0.2)  # long enough for every thread to find the load's lock held
-        return 200, {}, json.dumps(LOOKUPS["vat_codes"][1])
+        return 200, {"Content-Type": "application/json"}, json.dumps(LOOKUPS["vat_codes"][1])
 
     rsps.add_callback(responses.GET, f"{BASE}/VatCodes", callback=slow_vat_codes)
     results = all_at_once(make_client, backend, lambda client: client.vat_codes.by_code())

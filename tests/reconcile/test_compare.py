@@ -3,16 +3,19 @@ PowerOffice Go's rows, the PDFs asked about, and customers' drifted fields."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
 from sync_worker.reconcile.compare import (
     MomentVoucher,
     Problem,
+    Remedy,
     customers,
     drifted_fields,
     missing_pdfs,
     pdfs_to_ask,
+    projects,
     vouchers,
 )
 
@@ -167,3 +170,39 @@ def test_an_empty_text_and_no_value_are_the_same_and_pogo_only_fields_are_ignore
     pogo = {"OrganizationNumber": "", "EmailAddress": None, "Number": 20001, "Phone": "+47 1"}
 
     assert drifted_fields(sent, pogo) == []
+
+
+def test_a_project_edited_by_hand_is_found_by_its_code_whatever_its_case():
+    sent = {"Name": "Nettbutikk", "Code": "ab-1", "DepartmentId": 3}
+    pogo = {"Name": "Nettbutikk (gammel)", "Code": "AB-1", "DepartmentId": 3}
+
+    [finding] = projects("acme", {"ab-1": sent}, [pogo])
+
+    assert finding.problem is Problem.PROJECT and finding.number == "ab-1"
+    assert "Name is 'Nettbutikk (gammel)', Moment sent 'Nettbutikk'" in finding.what
+    assert "sync-worker transfer project ab-1 --tenant acme" in finding.fix
+    assert "no longer" not in finding.what  # found although PowerOffice Go spells it AB-1
+    assert projects("acme", {"ab-1": sent}, [{**sent, "IsActive": True}]) == []
+
+
+def test_who_settles_each_finding():
+    on_its_way = vouchers("acme", [moment(status=None, step=None, voucher_id=None)], [], {"10001"})
+    removed = vouchers("acme", [moment()], [], {"10001"})
+    twice = vouchers("acme", [moment()], [row(), row(Id="v2", VoucherNo=5002)], {"10001"})
+    [no_pdf] = missing_pdfs([moment(step="voucher_posted")], {"10001": []})
+    [drifted] = customers("acme", {"20001": {"Name": "Acme AS"}}, [{"Number": 20001}])
+
+    assert [f.remedy for f in on_its_way] == [Remedy.WAIT]
+    assert [f.remedy for f in removed] == [Remedy.PERSON]
+    assert [f.remedy for f in twice] == [Remedy.PERSON]
+    assert no_pdf.remedy is Remedy.SYSTEM and no_pdf.state_id == 7
+    assert drifted.remedy is Remedy.SYSTEM
+
+
+def test_a_finding_the_system_can_fix_needs_a_person_until_it_is_fixed():
+    [drifted] = customers("acme", {"20001": {"Name": "Acme AS"}}, [{"Number": 20001}])
+    [on_its_way] = vouchers("acme", [moment(status=None, voucher_id=None)], [], {"10001"})
+
+    assert drifted.needs_person
+    assert not dataclasses.replace(drifted, fixed="Queued a transfer.").needs_person
+    assert not on_its_way.needs_person

@@ -14,6 +14,7 @@ from sync_worker.db.models import Message, MessageStatus, OutboxEntry, SyncStatu
 from sync_worker.db.session import session_scope
 from sync_worker.errors import (
     AlreadyExists,
+    ChangedAfterPosting,
     ExportRefused,
     TransientError,
     WaitingForInvoice,
@@ -379,3 +380,50 @@ def test_a_rerun_after_the_voucher_only_enqueues_the_pdf_again(moment, pogo):
 
     assert pogo.calls == []
     assert len(upload_task_entries(run.message.id)) == 2
+
+
+# --- a voucher finalized again after it was posted ---------------------------------------------
+
+
+def finalized_again(moment, pogo, data: dict, **changes) -> Transfer:
+    """A newer version of an invoice already posted with its PDF."""
+    first = run_for(moment, pogo, data)
+    post(first)
+    upload_attachment(first, state_of(first))
+    pogo.forget_calls()
+    message = moment.message("invoice.finalized", data | changes)
+    message["version"] = first.envelope.version + 1
+    return transfer_for(stored(message), pogo)
+
+
+def test_a_newer_version_with_other_amounts_is_refused_and_the_posted_voucher_stays(moment, pogo):
+    data = invoice_data(moment)
+    newer = finalized_again(
+        moment,
+        pogo,
+        data,
+        lines=[line("2000.00")],
+        total_excl_vat="2000.00",
+        total_vat="500.00",
+        total_incl_vat="2500.00",
+    )
+
+    with pytest.raises(ChangedAfterPosting) as refused:
+        post(newer)
+
+    state = state_of(newer)
+    assert str(refused.value) == (
+        f"Invoice {state.number} is already posted in PowerOffice Go as version "
+        f"{newer.envelope.version - 1} (voucher {state.pogo_id}); version "
+        f"{newer.envelope.version} has other content (total 2500.00). PowerOffice Go keeps "
+        "the posted voucher: credit it in Moment and issue a new invoice."
+    )
+    assert pogo.calls == []  # nothing written: the posted voucher is what PowerOffice Go keeps
+
+
+def test_a_newer_version_with_the_same_content_is_simply_done(moment, pogo):
+    data = invoice_data(moment)
+    newer = finalized_again(moment, pogo, data)
+
+    assert post(newer) is True
+    assert pogo.calls == []

@@ -9,6 +9,8 @@ if TYPE_CHECKING:
     from sync_worker.poweroffice.client import PowerOfficeClient
 
 JSON_PATCH = {"Content-Type": "application/json-patch+json"}
+# What every object PowerOffice Go answers with has: a success without it is not one.
+ID = "Id"
 # Values per list filter (`supplierNos=`, `projectCodes=`, …) in one request: keeps the
 # query string far below gateway URL limits.
 FILTER_VALUES_PER_REQUEST = 100
@@ -26,14 +28,14 @@ class Resource:
         return f"{type(self).__name__}({self.path})"
 
     def _get(self, item_id: int | str) -> dict:
-        return self._client.request("GET", f"{self.path}/{item_id}").data
+        return self._client.request("GET", f"{self.path}/{item_id}").record(ID)
 
     def _create(self, body: dict) -> dict:
-        """POST → 201 with the created object."""
-        return self._client.request("POST", self.path, json=body).data
+        """POST → 201 with the created object, which has its `Id`."""
+        return self._client.request("POST", self.path, json=body).record(ID)
 
-    def _patch(self, item_id: int | str, operations: list[dict]) -> dict:
-        """RFC 6902 JSON Patch → 200 with the updated object."""
+    def _patch(self, item_id: int | str, operations: list[dict]) -> dict | None:
+        """RFC 6902 JSON Patch → 200 with the updated object (PATCH /Projects: no body)."""
         path = f"{self.path}/{item_id}"
         return self._client.request("PATCH", path, json=operations, headers=JSON_PATCH).data
 

@@ -11,4 +11,4 @@ class IntegrationInformation(Resource):
 
     def get(self) -> dict:
         """`ClientName`, `ValidPrivileges`, `InvalidPrivileges`, … (lists may be null)."""
-        return self._client.request("GET", self.path).data or {}
+        return self._client.request("GET", self.path).record()

@@ -17,5 +17,9 @@ class LockDate(Resource):
         return dt.date.fromisoformat(value[:10]) if value else None
 
     def _load(self) -> str | None:
-        settings = self._client.request("GET", self.path).data or {}
-        return settings.get("LockDate")
+        response = self._client.request("GET", self.path)
+        if response.status == 204:
+            return None
+        # An object, its LockDate null when no period is closed: an empty 200 or a page is
+        # not PowerOffice Go's answer, and must not pass for "nothing is closed".
+        return response.record().get("LockDate")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sync_worker.poweroffice.resources.base import Resource
@@ -18,6 +19,10 @@ class Projects(Resource):
         return self._first(
             lambda row: str(row.get("Code") or "").casefold() == wanted, projectCodes=code
         )
+
+    def by_codes(self, codes: Iterable[str]) -> list[dict]:
+        """The projects with these codes, a hundred codes a call."""
+        return self._rows_matching("projectCodes", sorted(set(codes)))
 
     def get(self, project_id: int) -> dict:
         return self._get(project_id)

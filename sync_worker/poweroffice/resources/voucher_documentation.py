@@ -9,11 +9,14 @@ import zipfile
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
-from sync_worker.errors import ExportRefused, PermanentError
+from sync_worker.errors import ExportRefused, PermanentError, TransientError
 from sync_worker.poweroffice.limits import ATTACHMENT_BYTES, MEBIBYTE
 from sync_worker.poweroffice.resources.base import Resource
+from sync_worker.poweroffice.transport import HTML
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg")
+# The published v2 OpenAPI's answers to a PUT that stored the file; none has a body.
+STORED = (202, 204)
 _NUMBER = re.compile(r"(\d+)")
 
 
@@ -24,7 +27,9 @@ class VoucherDocumentation(Resource):
         """Attach `pdf` to a voucher this integration posted; a repeat replaces it."""
         _check_pdf(filename, pdf)
         files = {"file": (filename, pdf, "application/pdf")}
-        self._client.request("PUT", self.path, params={"id": voucher_id}, files=files)
+        response = self._client.request("PUT", self.path, params={"id": voucher_id}, files=files)
+        # A gateway's 200 with its own page stored nothing: only the spec's answer is done.
+        response.expect_empty(*STORED)
 
     def list(self, voucher_id: str) -> list[dict]:
         """What documentation a voucher has (`HasPdf`, `HasImages`, …)."""
@@ -34,7 +39,10 @@ class VoucherDocumentation(Resource):
         """The voucher's documentation as a zip archive (see `unpack_pdfs`, and
         `unpack_images` for `documentation_type="Images"`)."""
         params = {"id": voucher_id, "documentationType": documentation_type}
-        return self._client.request("GET", f"{self.path}/Download", params=params).content
+        response = self._client.request("GET", f"{self.path}/Download", params=params)
+        if response.status != 204 and response.media_type == HTML:
+            raise response.not_the_answer("an HTML page instead of an archive")
+        return response.content
 
 
 def unpack_pdfs(archive: bytes) -> list[tuple[str, bytes]]:
@@ -62,7 +70,8 @@ def _unpack(
             members.sort(key=lambda info: key(info.filename))
             return [_read(bundle, info) for info in members]
     except zipfile.BadZipFile as exc:
-        raise PermanentError("GET /VoucherDocumentation/Download: answer is not a zip") from exc
+        # A download cut short, or a gateway's answer in its place: the next import asks again.
+        raise TransientError("GET /VoucherDocumentation/Download: answer is not a zip") from exc
 
 
 def _page_order(name: str) -> list[int | str]:

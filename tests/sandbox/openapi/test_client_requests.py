@@ -197,6 +197,10 @@ CASES: dict[str, Case] = {
         ),
         (Answer("GET", "/OutgoingInvoices", json=[{"Id": VOUCHER_ID}]),),
     ),
+    "Projects.by_codes": Case(
+        lambda client: client.projects.by_codes(["2026-017", "2026-018"]),
+        (Answer("GET", "/Projects", json=[PROJECT]),),
+    ),
     "Projects.create": Case(
         lambda client: client.projects.create(_project_fields()),
         (Answer("POST", "/Projects", 201, PROJECT),),

@@ -1,4 +1,5 @@
-"""Injected faults: latency, 5xx, 429 bursts, early token expiry, lost responses."""
+"""Injected faults: latency, 5xx, 429 bursts, early token expiry, lost responses, a
+gateway's HTML page and a body cut short."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 import requests
 
 from sandbox.simulator import FaultConfig, SimulatorServer, jsonio
-from tests.sandbox.simulator.builders import Ids, create_customer, invoice_body
+from tests.sandbox.simulator.builders import PDF, Ids, create_customer, invoice_body, post_invoice
 from tests.sandbox.simulator.raw import token_response
 
 INVOICES = "/Vouchers/OutgoingInvoiceJournals"
@@ -135,3 +136,76 @@ def test_clear_faults(api, admin):
 
     assert api.get("/VatCodes").status_code == 200
     assert admin.faults()["config"]["error_rate"] == 0
+
+
+@pytest.mark.parametrize("status", [502, 504, 200])
+def test_a_gateway_page_answers_in_html_and_stores_nothing(api, admin, status):
+    admin.set_faults(gateway_pages=1, gateway_page_status=status, gateway_page_paths=["/Customers"])
+
+    answer = api.post("/Customers", {"Name": "Acme AS"})
+
+    assert answer.status_code == status
+    assert answer.headers["Content-Type"].startswith("text/html")
+    assert answer.text.startswith("<!DOCTYPE html>")
+    assert f"<title>{status} " in answer.text
+    assert admin.customers(api.client_key) == []
+    assert admin.stats()["by_endpoint"]["POST /v2/Customers"] == {"gateway_page": 1}
+    assert admin.faults()["remaining"]["gateway_pages"] == 0
+    assert api.post("/Customers", {"Name": "Acme AS"}).status_code == 201
+
+
+def test_a_gateway_page_instead_of_a_pdf_upload_leaves_the_voucher_without_it(api, admin):
+    voucher = post_invoice(api, invoice_body(Ids.of(api), create_customer(api)))
+    admin.set_faults(gateway_pages=1, gateway_page_status=200, gateway_page_methods=["PUT"])
+
+    answer = api.upload(voucher["Id"], PDF)
+
+    assert (answer.status_code, answer.headers["Content-Type"][:9]) == (200, "text/html")
+    assert [stored["HasPdf"] for stored in admin.vouchers(api.client_key)] == [False]
+    assert api.upload(voucher["Id"], PDF).status_code == 204
+
+
+def test_gateway_pages_spare_other_paths_and_methods(api, admin):
+    admin.set_faults(
+        gateway_pages=1, gateway_page_paths=["/Customers"], gateway_page_methods=["POST"]
+    )
+
+    assert api.get("/Customers").status_code == 204
+    assert api.get("/VatCodes").status_code == 200
+    assert admin.faults()["remaining"]["gateway_pages"] == 1
+
+
+def test_a_truncated_body_is_cut_after_the_write_landed(api, admin):
+    admin.set_faults(truncated_bodies=1, truncated_body_paths=["/Customers"])
+
+    answer = api.post("/Customers", {"Name": "Acme AS", "Number": 10001})
+
+    assert answer.status_code == 201
+    assert answer.headers["Content-Type"].startswith("application/json")
+    assert int(answer.headers["Content-Length"]) == len(answer.content)
+    with pytest.raises(ValueError):
+        jsonio.loads(answer.content)
+    whole = jsonio.dumps(admin.customers(api.client_key)[0])
+    assert answer.content.startswith(b'{"') and len(answer.content) < len(whole)
+    assert [customer["Number"] for customer in admin.customers(api.client_key)] == [10001]
+    assert admin.stats()["by_endpoint"]["POST /v2/Customers"] == {"truncated": 1}
+
+
+def test_truncation_spares_answers_without_a_body_and_failed_requests(api, admin):
+    admin.set_faults(truncated_bodies=1)
+
+    assert api.get("/Customers").status_code == 204  # nothing to cut
+    assert api.post("/Customers", {}).status_code == 400
+    assert admin.faults()["remaining"]["truncated_bodies"] == 1
+    with pytest.raises(ValueError):
+        jsonio.loads(api.get("/VatCodes").content)  # the next success with a body
+    assert admin.faults()["remaining"]["truncated_bodies"] == 0
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"gateway_page_status": 404}, {"gateway_pages": -1}, {"truncated_bodies": -1}],
+)
+def test_new_fault_settings_are_checked(settings):
+    with pytest.raises(ValueError):
+        FaultConfig.from_dict(settings)
