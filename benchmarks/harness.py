@@ -105,9 +105,10 @@ def write_results(
     details: dict[str, Any] | None = None,
     *,
     started: float,
+    directory: Path = RESULTS_DIR,
 ) -> Path:
-    """Print the figures and keep them in benchmarks/results/<name>.json."""
-    RESULTS_DIR.mkdir(exist_ok=True)
+    """Print the figures and keep them in benchmarks/results/<name>.json (or `directory`)."""
+    directory.mkdir(parents=True, exist_ok=True)
     document = {
         "benchmark": name,
         "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -117,10 +118,10 @@ def write_results(
         "figures": [figure.as_dict() for figure in figures],
         "details": details or {},
     }
-    path = RESULTS_DIR / f"{name}.json"
+    path = directory / f"{name}.json"
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     print_figures(name, figures)
-    print(f"-> {path.relative_to(RESULTS_DIR.parent.parent)}")
+    print(f"-> {path}")
     return path
 
 

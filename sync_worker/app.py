@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+import time
 
 from celery import Celery
 from celery.signals import task_received, worker_init, worker_process_init, worker_ready
+from celery.worker import state as worker_state
 from sqlalchemy.exc import DBAPIError
 
 from config.celery import celery_config
@@ -87,16 +89,38 @@ def _hold_what_arrives(request=None, **_kwargs) -> None:
 
 @worker_ready.connect
 def _recover_lost_work(**_kwargs) -> None:
-    """A worker that starts may be the one that died: sweep for lost work at once, in the
-    background (beat sweeps again every half lease)."""
-    threading.Thread(target=_sweep_quietly, name="recovery-sweep", daemon=True).start()
+    """A worker that starts may be the one that died: it sweeps for lost work at once, and
+    then, every half lease, renews the leases of what it holds and sweeps again, in a
+    thread of its main process (`sync_worker.leases`, `sync_worker.recovery`)."""
+    threading.Thread(target=_hold_and_sweep_forever, name="leases", daemon=True).start()
 
 
-def _sweep_quietly() -> None:
-    try:
-        recovery.sweep()
-    except Exception:
-        log.warning("the start-up sweep for lost work failed; beat's sweep follows", exc_info=True)
+def _hold_and_sweep_forever() -> None:
+    pause = get_settings().lease_seconds / 2
+    while True:
+        try:
+            # What waits in this worker for a free process, or runs, is held: only a worker
+            # that is gone lets a lease run out, however long its backlog.
+            leases.hold(_held_here())
+            recovery.sweep()
+        except Exception:  # the database or the broker is away: the next round tries again
+            log.warning("renewing leases or sweeping for lost work failed", exc_info=True)
+        time.sleep(pause)
+
+
+def _held_here() -> list[str]:
+    """The messages of the tasks this worker has received and not finished."""
+    for _ in range(3):  # the consumer changes the sets while they are read: read again
+        try:
+            requests = (*worker_state.reserved_requests, *worker_state.active_requests)
+        except RuntimeError:
+            continue
+        return [
+            message_id
+            for request in requests
+            if isinstance(request.kwargs, dict) and (message_id := request.kwargs.get("message_id"))
+        ]
+    return []
 
 
 @worker_process_init.connect

@@ -1,5 +1,9 @@
-"""Work that was lost comes back by itself: the sweep, on beat every half lease and at every
-worker's start.
+"""Work that was lost comes back by itself: the sweep, every half lease in every worker (a
+thread of its main process) and on beat.
+
+Every worker sweeps, not beat alone: after the broker lost its data, beat's task would go
+to a queue whose route is gone, and never arrive; a worker's own thread needs no broker
+to notice, and declares the routes again.
 
 Three ways a message's task can be lost, and how each is found:
 
@@ -26,6 +30,7 @@ import redis
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from config.celery import TASK_QUEUES
 from config.settings import get_settings
 from config.tasks import SEND_ERROR_EMAIL, SEND_RECONCILIATION_EMAIL
 from sync_worker import kinds, outbox
@@ -48,16 +53,21 @@ def sweep() -> int:
 
 
 def _requeue(message_ids: list[str]) -> int:
+    """Enqueue the messages again; those another sweep holds right now are its to do."""
+    requeued = 0
     for start in range(0, len(message_ids), BATCH):
         with session_scope() as session:
             messages = session.scalars(
-                select(Message).where(Message.id.in_(message_ids[start : start + BATCH]))
+                select(Message)
+                .where(Message.id.in_(message_ids[start : start + BATCH]))
+                .with_for_update(skip_locked=True)
             )
             entry_ids = [_enqueue(session, message) for message in messages]
         outbox.send(entry_ids)
-    if message_ids:
-        log.warning("enqueued %d messages again whose task was lost", len(message_ids))
-    return len(message_ids)
+        requeued += len(entry_ids)
+    if requeued:
+        log.warning("enqueued %d messages again whose task was lost", requeued)
+    return requeued
 
 
 def _enqueue(session: Session, message: Message) -> int:
@@ -93,7 +103,10 @@ def _never_tried():
 
 
 def _after_broker_loss() -> int:
-    """Everything unfinished goes out again, and the e-mails of the interval."""
+    """The queues' routes declared again (they were keys in the lost Redis: without them a
+    task sent to its queue is undeliverable), then everything unfinished goes out again,
+    and the e-mails of the interval."""
+    _declare_queues()
     since = utcnow() - dt.timedelta(seconds=get_settings().error_email_interval_seconds)
     with session_scope() as session:
         session.execute(
@@ -110,6 +123,15 @@ def _after_broker_loss() -> int:
         )
     log.warning("the broker lost its data: %d unfinished messages go out again", len(unfinished))
     return _requeue(unfinished)
+
+
+def _declare_queues() -> None:
+    from sync_worker.app import app  # the app imports this module for its signals
+
+    with app.connection_for_write() as connection:
+        channel = connection.default_channel
+        for queue in TASK_QUEUES:
+            queue(channel).declare()
 
 
 def _broker_lost_its_data() -> bool:

@@ -6,12 +6,20 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
+from collections.abc import Iterable
+from typing import Protocol, TypeVar
 
+from celery import Celery
 from sqlalchemy import or_, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from config.tasks import TaskName
 from sync_worker.db.models import Tenant
 from sync_worker.db.session import session_scope
+
+log = logging.getLogger(__name__)
+D = TypeVar("D", bound="Due")
 
 
 def spread_offset(key: str, span: dt.timedelta) -> dt.timedelta:
@@ -48,3 +56,44 @@ def free_slot(tenant_id: int, column: InstrumentedAttribute, slot: dt.datetime) 
             .where(Tenant.id == tenant_id, column == slot)
             .values({column: None, Tenant.updated_at: Tenant.updated_at})
         )
+
+
+class Due(Protocol):
+    """A tenant's scheduled run for one slot: when, and how long it may wait in the queue."""
+
+    tenant_id: int
+    slot: dt.datetime
+    countdown: float
+    expires: float
+
+    @property
+    def task_id(self) -> str: ...
+
+
+def enqueue_once(
+    app: Celery, candidates: Iterable[D], task: TaskName, column: InstrumentedAttribute
+) -> list[D]:
+    """Send each candidate's task once: its slot is taken first (in `column`), and given
+    back when the broker cannot take the task, so that the next tick tries again."""
+    enqueued = []
+    for due in candidates:
+        with session_scope() as session:
+            if not take_slot(session, due.tenant_id, column, due.slot):
+                continue
+        try:
+            app.send_task(
+                task.name,
+                kwargs={"tenant_id": due.tenant_id},
+                queue=str(task.queue),
+                countdown=due.countdown,
+                expires=due.expires,
+                task_id=due.task_id,
+            )
+        except Exception:  # the broker is down
+            log.warning(
+                "could not enqueue %s; the next tick tries again", due.task_id, exc_info=True
+            )
+            free_slot(due.tenant_id, column, due.slot)
+            continue
+        enqueued.append(due)
+    return enqueued

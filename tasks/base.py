@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from celery import Task
 
 from sync_worker import policy
 from sync_worker.errors import SyncError, TransientError
+from sync_worker.failures import as_sync_error
 from sync_worker.policy import Decision
 from sync_worker.transfers.runner import Handler, run_message
 
@@ -39,6 +41,22 @@ def run_transfer(task: Task, handler: Handler, message_id: str) -> str:
 def again(task: Task, decision: Decision, exc: BaseException | None = None) -> Exception:
     """Celery's retry for a decision that runs the task again."""
     return task.retry(countdown=decision.countdown, exc=exc)
+
+
+def mail_never_given_up(task: Task, send: Callable[[], str], what: str) -> str:
+    """Run an e-mail's `send`: whatever is transient (the SMTP server, the database) is
+    waited out, never given up, and logged as a warning; a permanent error (a bug) ends
+    the task as failed, for Flower and the logs to show."""
+    try:
+        return send()
+    except Exception as exc:
+        decision = never_given_up(task, as_sync_error(exc, what))
+        if not decision.runs_again:
+            raise
+        log.warning(
+            "%s could not be sent (%s); trying again in %.0f s", what, exc, decision.countdown
+        )
+        raise again(task, decision, exc) from exc
 
 
 def never_given_up(task: Task, error: SyncError) -> Decision:

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from config.tasks import RECONCILE_TENANT, SCHEDULE_RECONCILIATIONS, SEND_RECONCILIATION_EMAIL
 from sync_worker.app import app
-from sync_worker.failures import as_sync_error
 from sync_worker.notifications.reconciliation_emails import send_for_reconciliation
 from sync_worker.reconcile.daily import reconcile_daily
 from sync_worker.reconcile.schedule import enqueue_due_reconciliations
-from tasks.base import again, never_given_up
+from tasks.base import mail_never_given_up
 
 
 @app.task(name=SCHEDULE_RECONCILIATIONS.name, ignore_result=True)
@@ -31,10 +30,6 @@ def reconcile_tenant(self, tenant_id: int) -> str:
 @app.task(bind=True, name=SEND_RECONCILIATION_EMAIL.name, acks_late=True, max_retries=None)
 def send_reconciliation_email(self, reconciliation_id: int) -> str:
     """Tell the tenant's error address what the reconciliation found for a person."""
-    try:
-        return send_for_reconciliation(reconciliation_id)
-    except Exception as exc:
-        decision = never_given_up(self, as_sync_error(exc, "the reconciliation e-mail"))
-        if decision.runs_again:
-            raise again(self, decision, exc) from exc
-        raise
+    return mail_never_given_up(
+        self, lambda: send_for_reconciliation(reconciliation_id), "the reconciliation e-mail"
+    )

@@ -18,7 +18,6 @@ every tenant's import at the same moment.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass
 
 from celery import Celery
@@ -30,8 +29,6 @@ from config.tasks import IMPORT_EXPENSES
 from sync_worker import scheduling
 from sync_worker.db.models import Tenant, utcnow
 from sync_worker.db.session import session_scope
-
-log = logging.getLogger(__name__)
 
 TICK = dt.timedelta(seconds=EXPENSE_SCHEDULER_SECONDS)
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -95,38 +92,9 @@ def due_imports(session: Session, now: dt.datetime) -> list[DueImport]:
     return [due for row in rows if (due := due_import(*row, now)) is not None]
 
 
-def take_slot(session: Session, due: DueImport) -> bool:
-    """Mark the slot as scheduled; False when another beat (or tick) took it first."""
-    return scheduling.take_slot(session, due.tenant_id, Tenant.last_import_at, due.slot)
-
-
 def enqueue_due_imports(app: Celery, now: dt.datetime | None = None) -> list[DueImport]:
     """Enqueue every due import once, on the `imports` queue; returns what was enqueued."""
     now = now or utcnow()
     with session_scope() as session:
         candidates = due_imports(session, now)
-    enqueued = []
-    for due in candidates:
-        with session_scope() as session:
-            if not take_slot(session, due):
-                continue
-        if _send(app, due):
-            enqueued.append(due)
-    return enqueued
-
-
-def _send(app: Celery, due: DueImport) -> bool:
-    try:
-        app.send_task(
-            IMPORT_EXPENSES.name,
-            kwargs={"tenant_id": due.tenant_id},
-            queue=str(IMPORT_EXPENSES.queue),
-            countdown=due.countdown,
-            expires=due.expires,
-            task_id=due.task_id,
-        )
-    except Exception:  # the broker is down: free the slot so the next tick tries again
-        log.warning("could not enqueue %s; the next tick tries again", due.task_id, exc_info=True)
-        scheduling.free_slot(due.tenant_id, Tenant.last_import_at, due.slot)
-        return False
-    return True
+    return scheduling.enqueue_once(app, candidates, IMPORT_EXPENSES, Tenant.last_import_at)

@@ -17,7 +17,6 @@ late correction of last month is still seen in the first days of this one.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass
 
 from celery import Celery
@@ -31,8 +30,6 @@ from sync_worker import scheduling
 from sync_worker.db.models import Tenant, utcnow
 from sync_worker.db.session import session_scope
 from sync_worker.norway import OSLO
-
-log = logging.getLogger(__name__)
 
 TICK = dt.timedelta(seconds=RECONCILIATION_SCHEDULER_SECONDS)
 SLOT = Tenant.last_reconciliation_slot
@@ -110,28 +107,4 @@ def enqueue_due_reconciliations(
     now = now or utcnow()
     with session_scope() as session:
         candidates = due_reconciliations(session, now)
-    enqueued = []
-    for due in candidates:
-        with session_scope() as session:
-            if not scheduling.take_slot(session, due.tenant_id, SLOT, due.slot):
-                continue
-        if _send(app, due):
-            enqueued.append(due)
-    return enqueued
-
-
-def _send(app: Celery, due: DueReconciliation) -> bool:
-    try:
-        app.send_task(
-            RECONCILE_TENANT.name,
-            kwargs={"tenant_id": due.tenant_id},
-            queue=str(RECONCILE_TENANT.queue),
-            countdown=due.countdown,
-            expires=due.expires,
-            task_id=due.task_id,
-        )
-    except Exception:  # the broker is down: free the slot so the next tick tries again
-        log.warning("could not enqueue %s; the next tick tries again", due.task_id, exc_info=True)
-        scheduling.free_slot(due.tenant_id, SLOT, due.slot)
-        return False
-    return True
+    return scheduling.enqueue_once(app, candidates, RECONCILE_TENANT, SLOT)
