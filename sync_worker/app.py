@@ -76,13 +76,13 @@ def start_up_problem() -> str | None:
 
 @task_received.connect
 def _hold_what_arrives(request=None, **_kwargs) -> None:
-    """The worker holds a message's lease from the moment it receives its task (the task may
-    wait in this worker for a free process, or for its countdown)."""
+    """The worker holds a message's lease from the moment it receives its task: over the
+    countdown of a retry (the task waits in this worker until its ETA), then one lease."""
     message_id = (request.kwargs or {}).get("message_id") if request is not None else None
     if not message_id:
         return
     try:
-        leases.hold([message_id])
+        leases.hold([message_id], beyond=leases.seconds_until(request.eta))
     except Exception:  # the consumer must go on; the lease is taken again when it runs
         log.warning("could not take the lease of message %s", message_id, exc_info=True)
 

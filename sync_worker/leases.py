@@ -42,3 +42,13 @@ def hold(
         return
     with session_scope() as own:
         own.execute(statement)
+
+
+def seconds_until(eta: str | dt.datetime | None) -> float:
+    """Seconds from now to a task's ETA (Celery gives it as ISO text), 0 when due."""
+    if not eta:
+        return 0.0
+    moment = dt.datetime.fromisoformat(eta) if isinstance(eta, str) else eta
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return max(0.0, (moment - utcnow()).total_seconds())

@@ -108,6 +108,7 @@ def retry(state_ids: list[int]) -> list[Requested]:
                 continue
             latest.status = MessageStatus.QUEUED
             latest.error = None
+            latest.lease_until = None  # a lease of its last run must not send it twice
             state.status, state.attempts = SyncStatus.PENDING, 0
             entry_ids.append(_enqueue(session, latest))
             results.append(Requested(name, True, f"resumes after step {state.step or 'start'}"))

@@ -48,18 +48,23 @@ def sweep() -> int:
     """Enqueue again every message whose task was lost; how many were enqueued."""
     requeued = _after_broker_loss() if _broker_lost_its_data() else 0
     with session_scope() as session:
-        lost = [*session.scalars(_lease_run_out()), *session.scalars(_never_tried())]
-    return requeued + _requeue(lost)
+        expired = list(session.scalars(_lease_run_out()))
+        never = list(session.scalars(_never_tried()))
+    return requeued + _requeue(expired, _still_expired) + _requeue(never, _still_untried)
 
 
-def _requeue(message_ids: list[str]) -> int:
-    """Enqueue the messages again; those another sweep holds right now are its to do."""
+def _requeue(message_ids: list[str], still_lost=lambda query: query) -> int:
+    """Enqueue the messages again: those still lost once locked (`still_lost`); those
+    another sweep holds right now are its to do."""
     requeued = 0
     for start in range(0, len(message_ids), BATCH):
         with session_scope() as session:
             messages = session.scalars(
-                select(Message)
-                .where(Message.id.in_(message_ids[start : start + BATCH]))
+                still_lost(select(Message))
+                .where(
+                    Message.id.in_(message_ids[start : start + BATCH]),
+                    Message.status == MessageStatus.QUEUED,
+                )
                 .with_for_update(skip_locked=True)
             )
             entry_ids = [_enqueue(session, message) for message in messages]
@@ -71,8 +76,22 @@ def _requeue(message_ids: list[str]) -> int:
 
 
 def _enqueue(session: Session, message: Message) -> int:
-    message.lease_until = None  # queued again: no worker holds it until one receives it
+    # Given to the broker again: a worker that receives it takes the lease; one that never
+    # arrives is lost again only after the broker's own visibility timeout.
+    message.lease_until = utcnow() + dt.timedelta(seconds=_visibility_seconds())
     return outbox.add(session, kinds.get(message.kind).task, message_id=message.id).id
+
+
+def _visibility_seconds() -> int:
+    return get_settings().visibility_timeout_seconds + 60
+
+
+def _still_expired(query):
+    return query.where(Message.lease_until < utcnow())
+
+
+def _still_untried(query):
+    return query.where(Message.lease_until.is_(None))
 
 
 def _lease_run_out():
@@ -85,7 +104,7 @@ def _lease_run_out():
 
 def _never_tried():
     """Still queued, never held, nothing tried for longer than any task may wait."""
-    cutoff = utcnow() - dt.timedelta(seconds=get_settings().visibility_timeout_seconds + 60)
+    cutoff = utcnow() - dt.timedelta(seconds=_visibility_seconds())
     recent = select(Attempt.id).where(
         Attempt.message_id == Message.id, Attempt.created_at >= cutoff
     )

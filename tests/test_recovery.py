@@ -73,7 +73,11 @@ def test_a_message_whose_lease_ran_out_is_enqueued_again_and_no_other(company):
 
     assert requeued_ids(before) == [dead]
     with session_scope() as session:
-        assert session.get_one(Message, dead).lease_until is None  # queued, nobody holds it
+        # Given back to the broker: lost again only after the visibility timeout.
+        lease = session.get_one(Message, dead).lease_until
+    visibility = get_settings().visibility_timeout_seconds
+    assert lease > utcnow() + dt.timedelta(seconds=visibility)
+    assert recovery.sweep() == 0
 
 
 def test_a_finished_message_is_never_enqueued_again(company):
@@ -96,6 +100,7 @@ def test_a_queued_message_never_tried_for_longer_than_the_visibility_timeout(com
     assert recovery.sweep() == 1
 
     assert requeued_ids(before) == [old]
+    assert recovery.sweep() == 0  # waiting behind a backlog is not being lost again
 
 
 def test_after_the_broker_lost_its_data_every_unfinished_message_goes_out_again(
@@ -131,3 +136,11 @@ def test_the_broker_mark_lives_in_the_brokers_redis_under_its_prefix(company, re
         assert client.get(f"{BROKER_KEY_PREFIX}{recovery.BROKER_MARK}") == b"1"
     finally:
         client.close()
+
+
+def test_a_task_received_for_a_retry_is_held_until_its_eta_and_a_lease_more():
+    _seconds_until = leases.seconds_until
+    in_ten_minutes = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)
+    assert 590 < _seconds_until(in_ten_minutes.isoformat()) <= 600
+    assert _seconds_until(None) == 0.0
+    assert _seconds_until((dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).isoformat()) == 0

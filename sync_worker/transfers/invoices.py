@@ -68,6 +68,10 @@ def transfer_voucher(run: Transfer, state: EntityState) -> bool:
     if state.step == ATTACHMENT_UPLOADED:
         return True
     if state.step == VOUCHER_REQUESTED and _adopt_landed_voucher(run, state, invoice, kind):
+        # What landed is what was requested, maybe by an earlier version of the invoice.
+        _refuse_changes_after_posting(
+            run, states.read_state(run.tenant.id, kind, state.number), invoice
+        )
         return False
     run.step = "rules"
     ids = _check(run, invoice, kind)
@@ -187,14 +191,24 @@ def _adopt_landed_voucher(
             step["outcome"], step["detail"] = "skipped", "the earlier POST did not land"
             return False
         step["detail"] = f"voucher {voucher_id} found (posted by an earlier attempt)"
-        _record_posted(run, state.id, voucher_id)
+        # Its PDF is the requesting message's, which may be an earlier version's.
+        _record_posted(run, state.id, voucher_id, poster=state.source_message_id)
     return True
 
 
 def _find_or_post(
     run: Transfer, state: EntityState, invoice: Invoice, kind: VoucherKind, body: dict[str, Any]
 ) -> tuple[str, str]:
-    states.update_state(state.id, step=VOUCHER_REQUESTED, status=SyncStatus.IN_PROGRESS)
+    # What is requested is recorded with the request: a voucher that lands while its answer
+    # is lost is adopted as this version's, never as a later one's.
+    states.update_state(
+        state.id,
+        step=VOUCHER_REQUESTED,
+        status=SyncStatus.IN_PROGRESS,
+        content_hash=ledger_hash(invoice),
+        source_message_id=run.message.id,
+        transferred_version=run.envelope.version,
+    )
     try:
         return str(run.client.outgoing_invoice_journals.create(body)["Id"]), "posted"
     except AlreadyExists:
@@ -248,17 +262,18 @@ def _refuse_changes_after_posting(run: Transfer, state: EntityState, invoice: In
     )
 
 
-def _record_posted(run: Transfer, state_id: int, voucher_id: str) -> None:
-    """Keep the voucher id and enqueue the PDF in one transaction: neither can be lost."""
+def _record_posted(
+    run: Transfer, state_id: int, voucher_id: str, *, poster: str | None = None
+) -> None:
+    """Keep the voucher id and enqueue the PDF of the message that requested it (`poster`,
+    this run's unless told) in one transaction: neither can be lost. What was posted (its
+    version, content, message) was recorded with the request."""
     with session_scope() as session:
         state = session.get_one(EntityState, state_id)
         state.pogo_id = voucher_id
         state.step = VOUCHER_POSTED
-        state.transferred_version = run.envelope.version
-        state.content_hash = ledger_hash(run.envelope.data)
-        state.source_message_id = run.message.id
         state.attempts = 0  # the PDF upload gets retries of its own
-        entry = outbox.add(session, UPLOAD_INVOICE_ATTACHMENT, message_id=run.message.id)
+        entry = outbox.add(session, UPLOAD_INVOICE_ATTACHMENT, message_id=poster or run.message.id)
     outbox.send([entry.id])
 
 

@@ -427,3 +427,30 @@ def test_a_newer_version_with_the_same_content_is_simply_done(moment, pogo):
 
     assert post(newer) is True
     assert pogo.calls == []
+
+
+def test_a_newer_version_meeting_a_voucher_that_landed_unanswered_adopts_it_as_the_older(
+    moment, pogo
+):
+    first = voucher_requested_after_a_lost_post(moment, pogo, LOST_ANSWER)
+    [landed] = pogo.outgoing_invoices.rows
+    data = {
+        **first.message.payload["data"],
+        "lines": [line("2000.00")],
+        "total_excl_vat": "2000.00",
+        "total_vat": "500.00",
+        "total_incl_vat": "2500.00",
+    }
+    message = moment.message("invoice.finalized", data)
+    message["version"] = first.envelope.version + 1
+    newer = transfer_for(stored(message), pogo)
+
+    with pytest.raises(ChangedAfterPosting, match="as version"):
+        post(newer)
+
+    state = state_of(newer)
+    assert (state.pogo_id, state.transferred_version) == (landed, first.envelope.version)
+    assert state.source_message_id == first.message.id
+    assert len(upload_task_entries(first.message.id)) == 1  # the older version's PDF
+    assert upload_task_entries(newer.message.id) == []
+    assert post(first) is False  # the older one is at home: its PDF follows, no e-mail
