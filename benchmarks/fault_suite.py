@@ -302,7 +302,7 @@ def _the_day(chaos: Chaos, all_books: list[Books], options, rng, mailbox) -> dic
             what="the worker to be in the middle of the batch",
         )
         time.sleep(rng.uniform(0.2, 3.0))
-        chaos.events.append(f"{_held()} messages held by the worker when it was killed")
+        chaos.events.append(f"{_held()} messages leased when the worker was killed")
         chaos.kill_worker()
         if kill == flush_after:
             chaos.flush_redis()
@@ -339,7 +339,8 @@ def _done_share(ids: list[str]) -> float:
 
 
 def _held() -> int:
-    """Messages a worker holds the lease of: received, running or waiting to retry."""
+    """Messages with a live lease: held by a worker (received, running, waiting to retry),
+    or given back to the broker by the sweep."""
     with session_scope() as session:
         return session.scalar(
             select(func.count()).where(
