@@ -39,7 +39,7 @@ from sandbox.simulator import SimulatorServer
 from sync_worker.db import migrate
 from tests.conftest import fresh_postgres_database
 from tests.services import free_port
-from tests.support.worker import ROOT, WorkerProcess, clear_broker, wait_until
+from tests.support.worker import ROOT, WorkerProcess, clear_broker, stop_process, wait_until
 
 CLIENT_KEY = f"client-key-{uuid.uuid4().hex}"
 APPLICATION_KEY = f"application-key-{uuid.uuid4().hex}"
@@ -210,12 +210,7 @@ class Flower:
             return False
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
 
 
 def command_line(pid: int) -> str:

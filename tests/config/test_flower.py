@@ -22,7 +22,7 @@ from config.flower import (
 )
 from tests.conftest import service_settings
 from tests.services import free_port
-from tests.support.worker import ROOT, wait_until
+from tests.support.worker import ROOT, stop_process, wait_until
 
 CREDENTIALS = "operator:correct-horse"
 PAGES = ("/", "/workers", "/tasks", "/broker", "/api/workers", "/api/tasks", "/metrics")
@@ -73,12 +73,7 @@ class FlowerProcess:
         return True
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
 
 
 @pytest.fixture

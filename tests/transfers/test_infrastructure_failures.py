@@ -12,24 +12,13 @@ from config.tasks import SEND_ERROR_EMAIL
 from sync_worker.db.models import Attempt, OutboxEntry, SyncStatus
 from sync_worker.db.session import session_scope
 from sync_worker.policy import Action
-from sync_worker.producer import publish
-from sync_worker.tenants import add_tenant
 from sync_worker.transfers import state as states
 from sync_worker.transfers.runner import run_message
 from tests.conftest import _reset_caches
-from tests.schemas.examples import message
 
 NUMBER = "10001"  # the example customer's
 # Nothing listens on port 1: a connection is refused at once, as to a Redis that is down.
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
-
-
-@pytest.fixture
-def message_id(clean_db, monkeypatch) -> str:
-    monkeypatch.setattr("sync_worker.outbox.send", lambda ids, app=None: len(list(ids)))
-    with session_scope() as session:
-        add_tenant(session, "acme", "client-key")
-    return publish(message("customer.changed")).message_id
 
 
 def failing_step(error: Exception):

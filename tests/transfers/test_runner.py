@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 
-import pytest
 from sqlalchemy import select
 
 from config.settings import get_settings
@@ -15,21 +14,10 @@ from sync_worker.db.session import session_scope
 from sync_worker.errors import ExportRefused, TransientError, WaitingForInvoice
 from sync_worker.locks import advisory_lock
 from sync_worker.policy import Action
-from sync_worker.producer import publish
-from sync_worker.tenants import add_tenant
 from sync_worker.transfers import state as states
 from sync_worker.transfers.runner import run_message
-from tests.schemas.examples import message
 
 NUMBER = "10001"  # the example customer's
-
-
-@pytest.fixture
-def message_id(clean_db, monkeypatch) -> str:
-    monkeypatch.setattr("sync_worker.outbox.send", lambda ids, app=None: len(list(ids)))
-    with session_scope() as session:
-        add_tenant(session, "acme", "client-key")
-    return publish(message("customer.changed")).message_id
 
 
 def raising(error: Exception):
