@@ -51,8 +51,9 @@ def seeded() -> None:
         Finding(Problem.DUPLICATE, "10002", "twice", "reverse one"),
         Finding(Problem.CUSTOMER, "20001", "drifted", "transfer", Remedy.SYSTEM, fixed="queued"),
     )
-    report = Report("acme", dt.date(2026, 11, 1), dt.date(2026, 12, 2), 3, 1, 0, findings, 3, DAILY)
-    save(tenant_id, report)
+    period = (dt.date(2026, 11, 1), dt.date(2026, 12, 2))
+    save(tenant_id, Report("acme", *period, 3, 1, 0, (), 3, DAILY))  # the night before
+    save(tenant_id, Report("acme", *period, 3, 1, 0, findings, 3, DAILY))  # the last: shown
 
 
 def test_the_stored_state_is_exposed_by_tenant(clean_db):

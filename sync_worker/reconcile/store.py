@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from config.tasks import SEND_RECONCILIATION_EMAIL
@@ -67,12 +67,15 @@ def latest(tenant_code: str) -> Report | None:
 
 def latest_of_every_tenant(session: Session) -> dict[str, Report]:
     """Tenant code → its last stored reconciliation (for the metrics)."""
-    reports = {}
-    for code, tenant_id in session.execute(select(Tenant.code, Tenant.id)):
-        report = _latest(session, tenant_id)
-        if report is not None:
-            reports[code] = report
-    return reports
+    newest = (
+        select(func.max(Reconciliation.id)).group_by(Reconciliation.tenant_id).scalar_subquery()
+    )
+    rows = session.execute(
+        select(Tenant.code, Reconciliation.report)
+        .join(Tenant, Tenant.id == Reconciliation.tenant_id)
+        .where(Reconciliation.id.in_(newest))
+    )
+    return {code: Report.from_dict(stored) for code, stored in rows}
 
 
 def _latest(session: Session, tenant_id: int, *, trigger: str | None = None) -> Report | None:

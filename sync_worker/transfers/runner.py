@@ -43,8 +43,9 @@ Handler = Callable[[Transfer, EntityState], bool]
 def run_message(message_id: str, handler: Handler, *, task_id: str | None = None) -> Decision:
     """Transfer the entity of `message_id` with `handler`; never raises for a failed transfer.
 
-    While it runs, and over the countdown of a retry or wait it decides, this worker holds
-    the message's lease (`sync_worker.leases`)."""
+    The worker took the message's lease when it received the task; every step logged
+    renews it, and a retry or wait decided here extends it over its countdown
+    (`sync_worker.leases`)."""
     decision = _run(message_id, handler, task_id)
     if decision.runs_again:
         leases.hold([message_id], beyond=decision.countdown)
@@ -76,7 +77,6 @@ def _run(message_id: str, handler: Handler, task_id: str | None) -> Decision:
 
 
 def _run_locked(message: Message, tenant, handler: Handler, task_id: str | None) -> Decision:
-    leases.hold([message.id])
     with session_scope() as session:
         status = session.get_one(Message, message.id).status
     if status in (MessageStatus.DONE, MessageStatus.STALE):

@@ -147,15 +147,20 @@ def _tenant_id(code: str) -> int:
         return session.scalar(select(TenantRow.id).where(TenantRow.code == code))
 
 
-@pytest.fixture
-def tenant(pipeline, simulator) -> Tenant:
+def new_tenant(simulator: SimulatorServer, name: str = "acme") -> Tenant:
     """A fresh tenant: a seeded PowerOffice Go client and a registered Moment company."""
     suffix = uuid.uuid4().hex[:8]
-    code, client_key = f"acme-{suffix}", f"client-key-{suffix}"
+    code, client_key = f"{name}-{suffix}", f"client-key-{suffix}"
     admin = simulator.admin
-    admin.create_client(client_key, f"Acme {suffix} AS")
+    admin.create_client(client_key, f"{name.capitalize()} {suffix} AS")
     admin.seed_client(client_key)
-    error_email = f"errors-{suffix}@acme.test"
+    error_email = f"errors-{suffix}@{name}.test"
     with session_scope() as session:
         add_tenant(session, code, client_key, TenantSettings(error_emails=error_email))
     return Tenant(code, client_key, error_email, admin, SampleCompany(code, seed=hash(suffix)))
+
+
+@pytest.fixture
+def tenant(pipeline, simulator) -> Tenant:
+    """A fresh tenant of the pipeline's worker."""
+    return new_tenant(simulator)

@@ -21,12 +21,10 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from sandbox.sample_data import SampleCompany
 from sync_worker.db.models import Attempt
 from sync_worker.db.session import session_scope
-from sync_worker.tenants import TenantSettings, add_tenant
 from tests.conftest import _reset_caches
-from tests.pipeline.conftest import Tenant, _tenant_id
+from tests.pipeline.conftest import Tenant, _tenant_id, new_tenant
 from tests.support.worker import WorkerProcess, clear_broker, wait_until
 
 INVOICES = 12
@@ -147,15 +145,7 @@ def tenant(monkeypatch, outage_settings, outage_worker, simulator) -> Iterator[T
     from sync_worker import app as celery_app
 
     monkeypatch.setattr(celery_app, "app", celery_app.create_app())
-    suffix = uuid.uuid4().hex[:8]
-    code, client_key = f"outage-{suffix}", f"client-key-{suffix}"
-    admin = simulator.admin
-    admin.create_client(client_key, f"Outage {suffix} AS")
-    admin.seed_client(client_key)
-    error_email = f"errors-{suffix}@outage.test"
-    with session_scope() as session:
-        add_tenant(session, code, client_key, TenantSettings(error_emails=error_email))
-    yield Tenant(code, client_key, error_email, admin, SampleCompany(code, seed=hash(suffix)))
+    yield new_tenant(simulator, "outage")
     _reset_caches()
 
 
