@@ -6,6 +6,7 @@ from typing import Any
 
 from config.settings import Settings
 from config.tasks import (
+    RECHECK_FAILURES,
     RELAY_OUTBOX,
     REQUEUE_STALLED_MESSAGES,
     SCHEDULE_EXPENSE_IMPORTS,
@@ -37,6 +38,10 @@ def beat_schedule(settings: Settings) -> dict[str, Any]:
         # Looks once a minute for tenants whose daily reconciliation is due (off-peak).
         "schedule-reconciliations": {
             **_entry(SCHEDULE_RECONCILIATIONS, RECONCILIATION_SCHEDULER_SECONDS),
+        },
+        # Re-drives the failures whose fix lies in PowerOffice Go (sync_worker.recheck).
+        "recheck-failures": {
+            **_entry(RECHECK_FAILURES, settings.recheck_interval_seconds),
         },
     }
 

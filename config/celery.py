@@ -61,6 +61,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "result_accept_content": ["json"],
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
+        # A task that ends failed (`tasks.base.WorkFailed`) is acknowledged, not redelivered:
+        # its books are kept and its e-mail is on its way.
+        "task_acks_on_failure_or_timeout": True,
         "worker_prefetch_multiplier": 1,
         "task_soft_time_limit": settings.task_soft_time_limit_seconds,
         "task_time_limit": settings.task_time_limit_seconds,

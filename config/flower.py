@@ -1,12 +1,12 @@
 """Flower as sync-worker runs it: `python -m config.flower [Flower's options]`.
 
-Flower 2 listens on every interface unless told, serves `/metrics` and `/healthcheck` to
-anyone even with basic auth on, and takes `--basic-auth` on the command line, where `ps`
-shows it to every user of the machine. Here the credentials come from the environment
-(`FLOWER_BASIC_AUTH=user:password`, which Flower reads itself) and are required, every
-page asks for them, and Flower listens on 127.0.0.1 unless `FLOWER_ADDRESS` or
-`--address` says otherwise. Flower can revoke tasks and shut workers down: it is never
-left open.
+Flower 2 listens on every interface unless told, serves `/metrics`, `/healthcheck` and its
+"not found" page to anyone even with basic auth on, and takes `--basic-auth` on the command
+line, where `ps` shows it to every user of the machine. Here the credentials come from the
+environment (`FLOWER_BASIC_AUTH=user:password`, which Flower reads itself) and are
+required, every page asks for them (an unknown path too: 401, then 404), and Flower
+listens on 127.0.0.1 unless `FLOWER_ADDRESS` or `--address` says otherwise. Flower can
+revoke tasks and shut workers down: it is never left open.
 """
 
 from __future__ import annotations
@@ -15,14 +15,15 @@ import os
 import sys
 
 from celery.bin.celery import celery
-from flower.views import monitor
+from flower.views import error, monitor
 from tornado.web import authenticated
 
 AUTH_VARIABLE = "FLOWER_BASIC_AUTH"
 ADDRESS_VARIABLE = "FLOWER_ADDRESS"
 DEFAULT_ADDRESS = "127.0.0.1"
-# The pages Flower leaves without authentication.
-OPEN_PAGES = (monitor.Metrics, monitor.Healthcheck)
+# The pages Flower leaves without authentication: a path it does not know (and `/login`,
+# with no OAuth set up) answers 404 to anyone, telling what exists.
+OPEN_PAGES = (monitor.Metrics, monitor.Healthcheck, error.NotFoundErrorHandler)
 
 
 class FlowerConfigError(Exception):
@@ -32,8 +33,10 @@ class FlowerConfigError(Exception):
 def protect_every_page() -> None:
     """Put Flower's own open pages behind the basic auth its other pages ask for."""
     for page in OPEN_PAGES:
-        if not hasattr(page.get, "__wrapped__"):
-            page.get = authenticated(page.get)
+        for method in ("get", "post"):
+            answer = page.__dict__.get(method)
+            if answer is not None and not hasattr(answer, "__wrapped__"):
+                setattr(page, method, authenticated(answer))
 
 
 def flower_argv(argv: list[str], environ: dict[str, str]) -> list[str]:

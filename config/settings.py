@@ -21,6 +21,7 @@ from marshmallow.validate import Range
 DEMO_API_BASE_URL = "https://goapi.poweroffice.net/Demo/v2"
 DEMO_TOKEN_URL = "https://goapi.poweroffice.net/Demo/OAuth/Token"  # noqa: S105 (a URL)
 SMTP_TLS_MODES = ("off", "starttls", "ssl")
+LOG_FORMATS = ("auto", "json", "text")  # auto: text on a terminal, JSON otherwise
 
 
 class SettingsError(Exception):
@@ -56,12 +57,16 @@ class Settings:
     task_time_limit_seconds: int
     visibility_timeout_seconds: int
     error_email_interval_seconds: int
+    recheck_interval_seconds: int  # how often failures fixed in PowerOffice Go are re-checked
     credit_note_wait_seconds: int
     wait_first_seconds: int
     wait_max_seconds: int
     reconcile_at: dt.time  # Oslo time: the daily reconciliations start then, and spread
     reconcile_window_minutes: int  # over this long
     log_level: str
+    log_format: str  # one of LOG_FORMATS
+    metrics_port: int  # a worker serves its metrics here; 0: it serves none
+    metrics_host: str
 
     @property
     def lease_seconds(self) -> int:
@@ -162,6 +167,9 @@ def _read(env: Env) -> dict[str, Any]:
         "error_email_interval_seconds": env.int(
             "SYNC_ERROR_EMAIL_INTERVAL", 3600, validate=Range(0)
         ),
+        "recheck_interval_seconds": env.int(
+            "SYNC_RECHECK_INTERVAL_SECONDS", 3600, validate=Range(min=10, max=86400)
+        ),
         "credit_note_wait_seconds": env.int(
             "SYNC_CREDIT_NOTE_WAIT_SECONDS", 600, validate=Range(0, 86400)
         ),
@@ -175,6 +183,9 @@ def _read(env: Env) -> dict[str, Any]:
         "log_level": env.str(
             "SYNC_LOG_LEVEL", "INFO", validate=_one_of(("DEBUG", "INFO", "WARNING", "ERROR"))
         ).upper(),
+        "log_format": env.str("SYNC_LOG_FORMAT", "auto", validate=_one_of(LOG_FORMATS)).lower(),
+        "metrics_port": env.int("SYNC_METRICS_PORT", 0, validate=Range(min=0, max=65535)),
+        "metrics_host": env.str("SYNC_METRICS_HOST", "127.0.0.1"),
     }
 
 

@@ -25,6 +25,9 @@ class QueueName(enum.StrEnum):
 class TaskName:
     name: str
     queue: QueueName
+    # What the task does, in the words of its label for Flower and the logs ("acme PDF for
+    # invoice 10023"); empty for a transfer, whose label is its entity.
+    work: str = ""
 
     @property
     def module(self) -> str:
@@ -38,20 +41,27 @@ TRANSFER_CUSTOMER = TaskName("tasks.customers.transfer_customer", QueueName.TRAN
 TRANSFER_PROJECT = TaskName("tasks.projects.transfer_project", QueueName.TRANSFERS)
 TRANSFER_INVOICE = TaskName("tasks.invoices.transfer_invoice", QueueName.TRANSFERS)
 UPLOAD_INVOICE_ATTACHMENT = TaskName(
-    "tasks.invoices.upload_invoice_attachment", QueueName.TRANSFERS
+    "tasks.invoices.upload_invoice_attachment", QueueName.TRANSFERS, "PDF"
 )
 TRANSFER_CREDIT_NOTE = TaskName("tasks.credit_notes.transfer_credit_note", QueueName.TRANSFERS)
 RELAY_OUTBOX = TaskName("tasks.outbox.relay_outbox", QueueName.TRANSFERS)
 REQUEUE_STALLED_MESSAGES = TaskName("tasks.outbox.requeue_stalled_messages", QueueName.TRANSFERS)
 SCHEDULE_EXPENSE_IMPORTS = TaskName("tasks.expenses.schedule_expense_imports", QueueName.IMPORTS)
-IMPORT_EXPENSES = TaskName("tasks.expenses.import_expenses", QueueName.IMPORTS)
-SEND_ERROR_EMAIL = TaskName("tasks.errors.send_error_email", QueueName.NOTIFICATIONS)
+IMPORT_EXPENSES = TaskName("tasks.expenses.import_expenses", QueueName.IMPORTS, "expense import")
+SEND_ERROR_EMAIL = TaskName(
+    "tasks.errors.send_error_email", QueueName.NOTIFICATIONS, "error e-mail"
+)
 SCHEDULE_RECONCILIATIONS = TaskName(
     "tasks.reconciliations.schedule_reconciliations", QueueName.IMPORTS
 )
-RECONCILE_TENANT = TaskName("tasks.reconciliations.reconcile_tenant", QueueName.IMPORTS)
+RECONCILE_TENANT = TaskName(
+    "tasks.reconciliations.reconcile_tenant", QueueName.IMPORTS, "reconciliation"
+)
+RECHECK_FAILURES = TaskName("tasks.rechecks.recheck_failures", QueueName.IMPORTS)
 SEND_RECONCILIATION_EMAIL = TaskName(
-    "tasks.reconciliations.send_reconciliation_email", QueueName.NOTIFICATIONS
+    "tasks.reconciliations.send_reconciliation_email",
+    QueueName.NOTIFICATIONS,
+    "reconciliation e-mail",
 )
 
 ALL_TASKS = (
@@ -67,6 +77,7 @@ ALL_TASKS = (
     SEND_ERROR_EMAIL,
     SCHEDULE_RECONCILIATIONS,
     RECONCILE_TENANT,
+    RECHECK_FAILURES,
     SEND_RECONCILIATION_EMAIL,
 )
 TASK_MODULES = tuple(dict.fromkeys(task.module for task in ALL_TASKS))

@@ -8,21 +8,30 @@ import threading
 import time
 
 from celery import Celery
-from celery.signals import task_received, worker_init, worker_process_init, worker_ready
+from celery.signals import (
+    setup_logging,
+    task_postrun,
+    task_prerun,
+    task_received,
+    worker_init,
+    worker_process_init,
+    worker_process_shutdown,
+    worker_ready,
+)
 from celery.worker import state as worker_state
 from sqlalchemy.exc import DBAPIError
 
 from config.celery import celery_config
 from config.settings import SettingsError, get_settings
 from config.tasks import TASK_MODULES
-from sync_worker import leases, recovery
+from sync_worker import leases, metrics, recovery
+from sync_worker import logging as sync_logging
 from sync_worker.db.session import (
     database_problem,
     dispose_engines,
     is_schema_missing,
     session_scope,
 )
-from sync_worker.logging import configure_logging
 from sync_worker.redis_store import reset_redis_clients
 from sync_worker.tenants import UndecryptableClientKeys, undecryptable_tenants
 
@@ -36,10 +45,32 @@ def create_app() -> Celery:
     except SettingsError as exc:
         sys.stderr.write(f"sync-worker: configuration error: {exc}\n")
         raise SystemExit(2) from None
-    configure_logging(settings.log_level)
+    sync_logging.configure_logging(settings.log_level, settings.log_format)
     celery = Celery("sync_worker", include=list(TASK_MODULES))
     celery.conf.update(celery_config(settings))
     return celery
+
+
+@setup_logging.connect
+def _keep_our_logging(**_kwargs) -> None:
+    """Celery's worker and beat log through the handler `create_app` set up (JSON or
+    text, in context, redacted) instead of replacing it with their own."""
+
+
+@task_prerun.connect
+def _bind_task_context(task_id=None, task=None, kwargs=None, **_kwargs) -> None:
+    """Every line a task logs names it: its id, its try, and the message it is about."""
+    sync_logging.clear_context()
+    sync_logging.bind(
+        task_id=task_id,
+        attempt=task.request.retries + 1 if task is not None else None,
+        message_id=(kwargs or {}).get("message_id"),
+    )
+
+
+@task_postrun.connect
+def _clear_task_context(**_kwargs) -> None:
+    sync_logging.clear_context()
 
 
 @worker_init.connect
@@ -121,6 +152,23 @@ def _held_here() -> list[str]:
             if isinstance(request.kwargs, dict) and (message_id := request.kwargs.get("message_id"))
         ]
     return []
+
+
+@worker_init.connect
+def _clear_old_counts(**_kwargs) -> None:
+    """The counts of a worker that ran before go before this one forks its pool."""
+    metrics.clear_multiprocess_directory()
+
+
+@worker_ready.connect
+def _serve_metrics(**_kwargs) -> None:
+    """Each worker serves its metrics, those of every pool process, from its main process."""
+    metrics.serve_worker(get_settings())
+
+
+@worker_process_shutdown.connect
+def _forget_ended_process(pid=None, **_kwargs) -> None:
+    metrics.process_gone(pid)
 
 
 @worker_process_init.connect

@@ -1,30 +1,40 @@
-"""Metrics in Prometheus' format, read from the durable store when scraped.
+"""Metrics in Prometheus' format: the durable store's gauges and the processes' counters.
 
 What PostgreSQL knows is the truth for every process at once, so these are gauges computed
 at scrape time, the same whichever worker or command serves them: transfers by tenant,
 kind and status; the age of the oldest transfer not done; the outbox backlog; and each
 tenant's last reconciliation (its findings by problem, those that need a person, when it
-finished). `sync-worker metrics` prints them, or serves them on a port.
+finished). Beside them, the counters of `sync_worker.counters`: in a worker, those of all
+its processes (prometheus-client's multiprocess files); elsewhere, this process's own.
+
+Every worker serves them on SYNC_METRICS_PORT (`serve_worker`, from its main process);
+`sync-worker metrics` prints them, or serves them on a port.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterator
+from pathlib import Path
 from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import CollectorRegistry, generate_latest, start_http_server
+from prometheus_client import CollectorRegistry, generate_latest, multiprocess, start_http_server
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
+from config.settings import Settings
+from sync_worker import counters
 from sync_worker.db.models import EntityState, OutboxEntry, SyncStatus, Tenant, utcnow
 from sync_worker.db.session import session_scope
 from sync_worker.reconcile.compare import Problem
 from sync_worker.reconcile.store import latest_of_every_tenant
 from sync_worker.scheduling import as_utc
 
-PREFIX = "sync_worker"
+log = logging.getLogger(__name__)
+
+PREFIX = counters.PREFIX
 
 
 class StoredStateCollector(Collector):
@@ -101,10 +111,16 @@ class StoredStateCollector(Collector):
 
 
 def registry() -> CollectorRegistry:
-    """A registry with the stored-state gauges: what `sync-worker metrics` serves."""
-    stored = CollectorRegistry(auto_describe=False)
-    stored.register(StoredStateCollector())
-    return stored
+    """The stored-state gauges and the counters: what a worker and `sync-worker metrics`
+    serve. In multiprocess mode the counters are read from every process's files."""
+    served = CollectorRegistry(auto_describe=False)
+    served.register(StoredStateCollector())
+    directory = counters.multiprocess_directory()
+    if directory is None:
+        served.register(counters.REGISTRY)
+    else:
+        multiprocess.MultiProcessCollector(served, path=directory)
+    return served
 
 
 def exposition() -> bytes:
@@ -121,3 +137,45 @@ def serve(host: str, port: int) -> WSGIServer:
     for the caller to keep (or shut down)."""
     server, _thread = start_http_server(port, addr=host, registry=registry())
     return server
+
+
+def serve_worker(settings: Settings) -> WSGIServer | None:
+    """Serve a worker's metrics on SYNC_METRICS_PORT, from its main process; None when the
+    port is 0, or taken (said in the log: the worker goes on transferring)."""
+    if settings.metrics_port == 0:
+        return None
+    if not counters.multiprocess():
+        log.warning(
+            "serving metrics without PROMETHEUS_MULTIPROC_DIR: the counters are this "
+            "process's only, not its pool's; start the worker with `sync-worker worker`"
+        )
+    try:
+        server = serve(settings.metrics_host, settings.metrics_port)
+    except OSError as exc:
+        log.error(
+            "cannot serve metrics on %s:%d (SYNC_METRICS_PORT): %s",
+            settings.metrics_host,
+            settings.metrics_port,
+            exc,
+        )
+        return None
+    log.info(
+        "serving metrics at http://%s:%d/metrics", settings.metrics_host, settings.metrics_port
+    )
+    return server
+
+
+def clear_multiprocess_directory() -> None:
+    """Remove the counts a worker that ran before left in PROMETHEUS_MULTIPROC_DIR, before
+    this one forks its pool; only prometheus-client's files, whatever else is there."""
+    directory = counters.multiprocess_directory()
+    if directory is None:
+        return
+    for stale in Path(directory).glob("*.db"):
+        stale.unlink(missing_ok=True)
+
+
+def process_gone(pid: int | None) -> None:
+    """A pool process ended: its live gauges no longer count (its counters still do)."""
+    if pid is not None and counters.multiprocess():
+        multiprocess.mark_process_dead(pid, counters.multiprocess_directory())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -41,9 +42,11 @@ class Requested:
         return f"{'queued ' if self.queued else 'skipped'} {self.name}: {self.note}"
 
 
-def parse_numbers(text: str) -> list[str]:
-    """Numbers separated by commas (and blanks), as typed in Moment's Setup > Tools."""
-    return [n.strip() for n in text.replace(";", ",").split(",") if n.strip()]
+def parse_numbers(texts: str | Iterable[str]) -> list[str]:
+    """Numbers separated by commas, semicolons or blanks, as typed in Moment's Setup > Tools
+    or given as a command's arguments (`12,13 14`); each once, in the order given."""
+    text = texts if isinstance(texts, str) else " ".join(texts)
+    return list(dict.fromkeys(text.replace(";", " ").replace(",", " ").split()))
 
 
 def retransfer(tenant_code: str, kind: str, numbers: list[str]) -> list[Requested]:
@@ -171,15 +174,26 @@ def _manual_copy(latest: Message) -> Message:
 
 
 def _enqueue(session, message: Message) -> int:
-    return outbox.add(session, kinds.get(message.kind).task, message_id=message.id).id
+    return outbox.add(
+        session,
+        kinds.get(message.kind).task,
+        about=outbox.About.message(message),
+        message_id=message.id,
+    ).id
 
 
 def entity_states(
-    tenant_code: str, *, kind: str | None = None, status: str | None = None, limit: int = 100
+    tenant_code: str | None,
+    *,
+    kind: str | None = None,
+    status: str | None = None,
+    limit: int = 100,
 ) -> list[EntityState]:
+    """The latest transfers of a tenant, or of every tenant when `tenant_code` is None."""
     with session_scope() as session:
-        tenant = get_tenant(session, tenant_code)
-        query = select(EntityState).where(EntityState.tenant_id == tenant.id)
+        query = select(EntityState)
+        if tenant_code is not None:
+            query = query.where(EntityState.tenant_id == get_tenant(session, tenant_code).id)
         if kind:
             query = query.where(EntityState.kind == kind)
         if status:
@@ -206,22 +220,24 @@ def history(tenant_code: str, kind: str, number: str) -> tuple[EntityState | Non
 
 
 def queued_messages(
-    tenant_code: str, *, kind: str | None = None, number: str | None = None, limit: int = 100
+    tenant_code: str | None,
+    *,
+    kind: str | None = None,
+    number: str | None = None,
+    limit: int = 100,
 ) -> list[Message]:
     """Messages stored and queued for an entity no worker has started on yet: their task
-    is on its way, or waits in the outbox for a broker that was down when they came."""
+    is on its way, or waits in the outbox for a broker that was down when they came. Of
+    every tenant when `tenant_code` is None."""
     with session_scope() as session:
-        tenant = get_tenant(session, tenant_code)
         started = select(EntityState.id).where(
             EntityState.tenant_id == Message.tenant_id,
             EntityState.kind == Message.kind,
             EntityState.number == Message.entity_number,
         )
-        query = select(Message).where(
-            Message.tenant_id == tenant.id,
-            Message.status == MessageStatus.QUEUED,
-            ~started.exists(),
-        )
+        query = select(Message).where(Message.status == MessageStatus.QUEUED, ~started.exists())
+        if tenant_code is not None:
+            query = query.where(Message.tenant_id == get_tenant(session, tenant_code).id)
         if kind:
             query = query.where(Message.kind == kind)
         if number:

@@ -5,7 +5,8 @@ is about, so a message is never stored without its task nor a task sent for a me
 that was rolled back. After the commit the entries are sent at once; any whose sending
 failed (broker down, process killed) are sent by the periodic relay. Sending happens
 before marking, so a crash in between sends a task twice, never zero times; every task
-is idempotent for that reason.
+is idempotent for that reason. Each entry carries a label, what the task is about in words
+(`label`), sent as the task's `argsrepr` for Flower and the worker's log.
 
 Sending gives up within seconds when the broker is unreachable (`PUBLISH_RETRY_POLICY`):
 what was committed is safe in the outbox, and the caller (Moment's backend, an operator's
@@ -18,6 +19,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 
 import redis
 from celery import Celery
@@ -29,7 +31,8 @@ from sqlalchemy.orm import Session
 
 from config.settings import get_settings
 from config.tasks import TaskName
-from sync_worker.db.models import OutboxEntry, utcnow
+from sync_worker import kinds
+from sync_worker.db.models import Message, OutboxEntry, utcnow
 from sync_worker.db.session import session_scope
 
 log = logging.getLogger(__name__)
@@ -52,24 +55,64 @@ _BROKER_DOWN = (
 )
 
 
-def add(session: Session, task: TaskName, **kwargs: object) -> OutboxEntry:
+LABEL_LENGTH = OutboxEntry.__table__.c.label.type.length
+
+
+@dataclass(frozen=True)
+class About:
+    """What a task concerns: a tenant (its code), and the kind and number of the entity
+    when there is one. Never a payload or a secret."""
+
+    tenant: str
+    kind: str | None = None
+    number: str | None = None
+
+    @classmethod
+    def message(cls, message: Message) -> About:
+        return cls(message.tenant.code, message.kind, message.entity_number)
+
+
+def label(task: TaskName, about: About) -> str:
+    """The task in words, sent as its `argsrepr` for Flower and the worker's log: "acme
+    invoice 10023", "acme error e-mail for invoice 10023", "acme expense import"."""
+    entity = f"{kinds.get(about.kind).label} {about.number}" if about.kind else ""
+    words = (about.tenant, task.work, "for" if task.work and entity else "", entity)
+    return " ".join(word for word in words if word)[:LABEL_LENGTH]
+
+
+def add(
+    session: Session, task: TaskName, *, about: About | None = None, **kwargs: object
+) -> OutboxEntry:
     """Store a task to send after commit, for its own queue. `kwargs` are ids only: never
-    payloads or secrets."""
-    entry = OutboxEntry(task_name=task.name, args=kwargs, queue=str(task.queue))
+    payloads or secrets; `about` gives the task its label."""
+    entry = OutboxEntry(
+        task_name=task.name,
+        args=kwargs,
+        queue=str(task.queue),
+        label=label(task, about) if about else None,
+    )
     session.add(entry)
     session.flush()
     return entry
 
 
-def add_many(session: Session, tasks: Sequence[tuple[TaskName, dict[str, object]]]) -> list[int]:
-    """Store several (task, kwargs) in one INSERT; returns their ids in order.
+def add_many(
+    session: Session, tasks: Sequence[tuple[TaskName, dict[str, object], About]]
+) -> list[int]:
+    """Store several (task, kwargs, about) in one INSERT; returns their ids in order.
 
     One statement instead of one flush per entry: the producer stores hundreds at a time.
     """
     if not tasks:
         return []
     rows = [
-        {"task_name": task.name, "queue": str(task.queue), "args": kwargs} for task, kwargs in tasks
+        {
+            "task_name": task.name,
+            "queue": str(task.queue),
+            "args": kwargs,
+            "label": label(task, about),
+        }
+        for task, kwargs, about in tasks
     ]
     statement = insert(OutboxEntry).returning(OutboxEntry.id, sort_by_parameter_order=True)
     return list(session.scalars(statement, rows))
@@ -133,6 +176,7 @@ def _send_all(app: Celery, entries: list[OutboxEntry]) -> list[int]:
                 app.send_task(
                     entry.task_name,
                     kwargs=entry.args,
+                    argsrepr=entry.label,  # Celery's own repr of the ids when None
                     queue=entry.queue,
                     producer=producer,
                     retry=True,

@@ -16,8 +16,8 @@ payload, the PDF, or a secret.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sqlalchemy import select
@@ -25,12 +25,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
-from sync_worker import kinds, outbox
+from sync_worker import counters, kinds, outbox
 from sync_worker.db.models import Message, MessageStatus, Tenant, utcnow
 from sync_worker.db.session import session_scope
 from sync_worker.errors import InvalidMessage
 from sync_worker.schemas.entities import Envelope
-from sync_worker.schemas.json_text import read_documents
+from sync_worker.schemas.json_text import Document, read_documents
 from sync_worker.schemas.messages import known_message_id, parse_message, shown
 
 Status = Literal["accepted", "duplicate", "refused"]
@@ -43,6 +43,8 @@ class PublishResult:
     message_id: str | None
     status: Status
     error: str | None = None
+    # Why it was refused, as a short category for the metrics (the error says it in words).
+    reason: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -66,18 +68,21 @@ def publish_many(messages: Iterable[Any]) -> list[PublishResult]:
     whatever it breaks, and the rest go on."""
     results: list[PublishResult | None] = []
     accepted: list[tuple[int, Envelope, dict[str, Any]]] = []
-    for raw in messages:
+    raws = list(messages)
+    for raw in raws:
         try:
             accepted.append((len(results), parse_message(raw), raw))
             results.append(None)
         except InvalidMessage as exc:
-            results.append(PublishResult(known_message_id(raw), "refused", str(exc)))
+            results.append(PublishResult(known_message_id(raw), "refused", str(exc), "contract"))
     if accepted:
         with session_scope() as session:
             outcomes, entry_ids = _store(session, accepted)
         outbox.send(entry_ids)
         for index, result in outcomes.items():
             results[index] = result
+    for raw, result in zip(raws, results, strict=True):
+        counters.message_published(raw, result.status, result.reason)
     return [r for r in results if r is not None]
 
 
@@ -85,7 +90,12 @@ def publish_text(text: str) -> list[tuple[str, PublishResult]]:
     """Publish the messages in `text` (a JSON object, an array of them, or JSON lines),
     each labelled for a person ("line 3", "item 2"); one unreadable document is refused on
     its own."""
-    documents = read_documents(text)
+    return publish_documents(read_documents(text))
+
+
+def publish_documents(documents: Sequence[Document]) -> list[tuple[str, PublishResult]]:
+    """Publish documents read from a text (`json_text.read_documents`), in one
+    transaction, each with its label; an unreadable one is refused on its own."""
     published = iter(publish_many([d.value for d in documents if d.unreadable is None]))
     return [
         (
@@ -111,16 +121,22 @@ def _store(
                 envelope,
                 f"tenant: unknown tenant '{shown(envelope.tenant)}'; it must be registered "
                 "with `sync-worker tenant add`",
+                "unknown_tenant",
             )
         elif envelope.message_id not in firsts:
             firsts[envelope.message_id] = _row(envelope, raw, tenants[envelope.tenant])
             first_index[envelope.message_id] = index
     inserted, refused = _insert_new(session, list(firsts.values()))
     stored = _stored_payloads(session, set(firsts) - inserted - set(refused))
+    codes = {tenant_id: code for code, tenant_id in tenants.items()}
     entry_ids = outbox.add_many(
         session,
         [
-            (kinds.get(row["kind"]).task, {"message_id": row["id"]})
+            (
+                kinds.get(row["kind"]).task,
+                {"message_id": row["id"]},
+                outbox.About(codes[row["tenant_id"]], row["kind"], row["entity_number"]),
+            )
             for row in firsts.values()
             if row["id"] in inserted
         ],
@@ -130,7 +146,7 @@ def _store(
             continue
         message_id = envelope.message_id
         if message_id in refused:
-            outcomes[index] = _refused(envelope, refused[message_id])
+            outcomes[index] = _refused(envelope, refused[message_id], "database")
         elif message_id in inserted and first_index[message_id] == index:
             outcomes[index] = PublishResult(message_id, "accepted")
         else:
@@ -149,6 +165,7 @@ def _duplicate_or_changed(
         envelope,
         "message_id: already received with other content; a changed message needs a new "
         "message_id (the one received first is kept)",
+        "changed_content",
     )
 
 
@@ -157,11 +174,12 @@ def _content(raw: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in raw.items() if key != "message_id"}
 
 
-def _refused(envelope: Envelope, problem: str) -> PublishResult:
+def _refused(envelope: Envelope, problem: str, reason: str) -> PublishResult:
     return PublishResult(
         envelope.message_id,
         "refused",
         f"message {envelope.message_id} ({envelope.type}): {problem}",
+        reason,
     )
 
 

@@ -79,7 +79,12 @@ def _enqueue(session: Session, message: Message) -> int:
     # Given to the broker again: a worker that receives it takes the lease; one that never
     # arrives is lost again only after the broker's own visibility timeout.
     message.lease_until = utcnow() + dt.timedelta(seconds=_visibility_seconds())
-    return outbox.add(session, kinds.get(message.kind).task, message_id=message.id).id
+    return outbox.add(
+        session,
+        kinds.get(message.kind).task,
+        about=outbox.About.message(message),
+        message_id=message.id,
+    ).id
 
 
 def _visibility_seconds() -> int:

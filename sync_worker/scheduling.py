@@ -15,6 +15,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from config.tasks import TaskName
+from sync_worker import outbox
 from sync_worker.db.models import Tenant
 from sync_worker.db.session import session_scope
 
@@ -80,10 +81,12 @@ def enqueue_once(
         with session_scope() as session:
             if not take_slot(session, due.tenant_id, column, due.slot):
                 continue
+            about = outbox.About(session.get_one(Tenant, due.tenant_id).code)
         try:
             app.send_task(
                 task.name,
                 kwargs={"tenant_id": due.tenant_id},
+                argsrepr=outbox.label(task, about),
                 queue=str(task.queue),
                 countdown=due.countdown,
                 expires=due.expires,

@@ -13,6 +13,7 @@ from config.settings import SettingsError, get_settings
 from sync_worker.db.models import Tenant
 from sync_worker.errors import PermanentError
 from sync_worker.expenses.selection import voucher_types
+from sync_worker.notifications.compose import LANGUAGES as EMAIL_LANGUAGES
 
 GENERATE_KEY_HINT = (
     'generate one with: python -c "from cryptography.fernet import Fernet; '
@@ -22,6 +23,7 @@ GENERATE_KEY_HINT = (
 
 EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
 DELIVERY_TYPES = ("Print", "PdfByEmail", "EHF")
+RECHECK_DAYS_MAX = 60
 
 # A code is typed by operators, sent by Moment in every message, and shown in logs and
 # e-mail subjects: a short slug keeps it safe in all of them.
@@ -69,6 +71,9 @@ class TenantSettings:
     expense_voucher_types: str | None = None
     reconcile_daily: bool | None = None
     reconcile_fixes: bool | None = None
+    email_language: str | None = None
+    # For how many days a failure whose fix lies in PowerOffice Go is re-checked; 0: never.
+    recheck_days: int | None = None
 
     def __post_init__(self) -> None:
         problems = []
@@ -97,6 +102,10 @@ class TenantSettings:
             problems.append("expense look-back must be 0-60 days")
         if self.import_interval_minutes is not None and self.import_interval_minutes < 1:
             problems.append("import interval must be at least 1 minute")
+        if self.email_language not in (None, *EMAIL_LANGUAGES):
+            problems.append(f"e-mail language must be one of {', '.join(EMAIL_LANGUAGES)}")
+        if self.recheck_days is not None and not 0 <= self.recheck_days <= RECHECK_DAYS_MAX:
+            problems.append(f"re-check days must be 0-{RECHECK_DAYS_MAX}")
         if problems:
             raise InvalidTenantSettings("; ".join(problems))
 

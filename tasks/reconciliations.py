@@ -8,7 +8,7 @@ from sync_worker.app import app
 from sync_worker.notifications.reconciliation_emails import send_for_reconciliation
 from sync_worker.reconcile.daily import reconcile_daily
 from sync_worker.reconcile.schedule import enqueue_due_reconciliations
-from tasks.base import mail_never_given_up
+from tasks.base import WorkFailed, again, mail_never_given_up, unless_failed
 
 
 @app.task(name=SCHEDULE_RECONCILIATIONS.name, ignore_result=True)
@@ -18,13 +18,15 @@ def schedule_reconciliations() -> int:
 
 
 # As for the imports: the policy decides on retries; Celery's own limit would cut it short.
-@app.task(bind=True, name=RECONCILE_TENANT.name, acks_late=True, max_retries=None)
+@app.task(
+    bind=True, name=RECONCILE_TENANT.name, acks_late=True, max_retries=None, throws=(WorkFailed,)
+)
 def reconcile_tenant(self, tenant_id: int) -> str:
     """Reconcile one tenant's last two months with PowerOffice Go, and fix what it may."""
     decision = reconcile_daily(tenant_id, task_id=self.request.id)
     if decision.runs_again:
-        raise self.retry(countdown=decision.countdown, expires=None)
-    return f"{decision.action}: {decision.reason}"
+        raise again(self, decision, expires=None)
+    return f"{unless_failed(decision).action}: {decision.reason}"
 
 
 @app.task(bind=True, name=SEND_RECONCILIATION_EMAIL.name, acks_late=True, max_retries=None)

@@ -3,13 +3,14 @@ kind and status, the backlog, and each tenant's last reconciliation."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import socket
 
 import requests
 from click.testing import CliRunner
 from prometheus_client.parser import text_string_to_metric_families
 
+from config.settings import get_settings
 from config.tasks import TRANSFER_CUSTOMER
 from sync_worker import metrics
 from sync_worker.cli import cli
@@ -19,6 +20,7 @@ from sync_worker.reconcile.compare import Finding, Problem, Remedy
 from sync_worker.reconcile.report import Report
 from sync_worker.reconcile.store import DAILY, save
 from sync_worker.tenants import add_tenant
+from tests.support.worker import free_port
 
 
 def samples(text: str) -> dict[tuple[str, tuple], float]:
@@ -100,7 +102,7 @@ def test_the_command_prints_them_and_serves_them_for_scraping(clean_db):
     assert printed.exit_code == 0, printed.output
     assert 'sync_worker_reconciliation_needs_person{tenant="acme"} 1.0' in printed.output
 
-    port = _free_port()
+    port = free_port()
     server = metrics.serve("127.0.0.1", port)
     try:
         scraped = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
@@ -112,7 +114,17 @@ def test_the_command_prints_them_and_serves_them_for_scraping(clean_db):
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def test_a_worker_serves_them_on_its_port_and_none_when_it_is_0_or_taken(clean_db, caplog):
+    port = free_port()
+    off = dataclasses.replace(get_settings(), metrics_port=0)
+    on = dataclasses.replace(get_settings(), metrics_port=port, metrics_host="127.0.0.1")
+    assert metrics.serve_worker(off) is None
+
+    server = metrics.serve_worker(on)
+    try:
+        scraped = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
+        assert scraped.status_code == 200 and "sync_worker_outbox_backlog" in scraped.text
+        assert metrics.serve_worker(on) is None  # the port is taken: said, and no crash
+    finally:
+        server.shutdown()
+    assert f"cannot serve metrics on 127.0.0.1:{port} (SYNC_METRICS_PORT)" in caplog.text

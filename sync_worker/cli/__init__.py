@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from config.settings import SettingsError, get_settings
 from sync_worker import __version__
 from sync_worker.cli import (
+    api,
     db,
     doctor,
     expenses,
@@ -43,6 +44,7 @@ cli.add_command(expenses.expenses)
 cli.add_command(doctor.doctor)
 cli.add_command(reconcile.reconcile)
 cli.add_command(metrics.metrics)
+cli.add_command(api.api)
 for command in (
     transfers.publish,
     transfers.transfer,

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import click
 
+from sync_worker.cli import output
+from sync_worker.cli.output import json_option
 from sync_worker.cli.reports import show
 from sync_worker.doctor import diagnose
 
 
 @click.command("doctor")
 @click.option("--tenant", required=True, help="Moment company code.")
-@click.option("--json", "as_json", is_flag=True, help="The report as one JSON object.")
+@json_option
 @click.option("--send-test-email", is_flag=True, help="Send a test e-mail to the error address.")
 @click.option(
     "--cached",
@@ -20,5 +22,6 @@ from sync_worker.doctor import diagnose
 )
 def doctor(tenant: str, as_json: bool, send_test_email: bool, cached: bool) -> None:
     """Check tenant TENANT's setup against its live PowerOffice Go client."""
-    report = diagnose(tenant, send_test_email=send_test_email, fresh=not cached)
+    with output.working(f"checking {tenant}'s setup"):
+        report = diagnose(tenant, send_test_email=send_test_email, fresh=not cached)
     show(report, as_json=as_json)

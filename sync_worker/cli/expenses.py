@@ -5,15 +5,14 @@ scheduled imports, so it never runs alongside one."""
 from __future__ import annotations
 
 import datetime as dt
-import json
-import sys
 
 import click
 
+from sync_worker.cli import output
+from sync_worker.cli.output import Column, json_option
 from sync_worker.db.session import session_scope
 from sync_worker.expenses.importer import ImportSummary, import_for_tenant, import_lock
 from sync_worker.expenses.moment_api import ExpenseRecord, list_expenses
-from sync_worker.norway import OSLO
 from sync_worker.tenants import get_tenant
 
 
@@ -24,39 +23,34 @@ from sync_worker.tenants import get_tenant
     type=click.IntRange(0, 60),
     help="Look this many days back instead of the tenant's setting.",
 )
-def import_expenses(tenant: str, days: int | None) -> None:
+@json_option
+def import_expenses(tenant: str, days: int | None, as_json: bool) -> None:
     """Import the tenant's new expenses from PowerOffice Go now, and say what happened.
 
     Expenses already stored are left exactly as they are; running it again is harmless.
     """
     with session_scope() as session:
         tenant_id = get_tenant(session, tenant).id
-    progress = _ProgressBar()
-    try:
-        with import_lock(tenant_id):
-            summary = import_for_tenant(tenant_id, lookback_days=days, progress=progress)
-    finally:
-        progress.close()
-    _show(summary)
+    with import_lock(tenant_id), output.progress("vouchers") as bar:
+        summary = import_for_tenant(tenant_id, lookback_days=days, progress=bar)
+    if as_json:
+        output.emit_json(_summary(summary))
+    else:
+        _show(summary)
 
 
-class _ProgressBar:
-    """A click progress bar over the vouchers, drawn once the importer knows how many."""
-
-    def __init__(self) -> None:
-        self._bar = None
-        self._shown = 0
-
-    def __call__(self, done: int, total: int) -> None:
-        if self._bar is None:
-            self._bar = click.progressbar(length=total, label="vouchers", file=sys.stderr)
-            self._bar.__enter__()
-        self._bar.update(done - self._shown)
-        self._shown = done
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(None, None, None)
+def _summary(summary: ImportSummary) -> dict:
+    return {
+        "tenant": summary.tenant,
+        "from": summary.window.from_date,
+        "to": summary.window.to_date,
+        "found": summary.found,
+        "new": summary.new,
+        "attachments": summary.attachments,
+        "already_there": summary.already_there,
+        "skipped": dict(sorted(summary.skipped.items())),
+        "poweroffice_calls": summary.api_calls,
+    }
 
 
 def _show(summary: ImportSummary) -> None:
@@ -82,26 +76,42 @@ def expenses() -> None:
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="Only expenses imported on or after this date (Norwegian time).",
 )
-@click.option("--json", "as_json", is_flag=True, help="One JSON array, attachments by sha256.")
+@json_option
 def list_(tenant: str, since: dt.datetime | None, as_json: bool) -> None:
-    """The tenant's imported expenses and whether Moment has taken them."""
+    """The tenant's imported expenses and whether Moment has taken them (in JSON, the
+    attachments by sha256)."""
     rows = list_expenses(tenant, since=since.date() if since else None)
     if as_json:
-        click.echo(json.dumps([_json(row) for row in rows], indent=2, ensure_ascii=False))
+        output.emit_json([_json(row) for row in rows])
         return
-    if not rows:
-        click.echo("no expenses")
-    for row in rows:
-        billable = "billable" if row.billable else "not billable"
-        click.echo(
-            f"{row.id:>6} {row.invoice_date} {row.project_number:<12} {row.account_code:<5} "
-            f"{row.amount_incl_vat:>12} NOK {billable:<12} {row.status:<12} "
-            f"{row.supplier_name}: {row.description} ({_attachments(len(row.attachments))})"
-        )
-
-
-def _attachments(count: int) -> str:
-    return f"{count} attachment{'' if count == 1 else 's'}"
+    output.table(
+        [
+            Column("ID", justify="right"),
+            Column("DATE"),
+            Column("PROJECT"),
+            Column("ACCOUNT"),
+            Column("AMOUNT", justify="right"),
+            Column("BILLABLE"),
+            Column("STATUS"),
+            Column("SUPPLIER: DESCRIPTION", wrap=True),
+            Column("FILES", justify="right"),
+        ],
+        (
+            [
+                row.id,
+                row.invoice_date,
+                row.project_number,
+                row.account_code,
+                f"{row.amount_incl_vat} NOK",
+                "yes" if row.billable else "no",
+                row.status,
+                f"{row.supplier_name}: {row.description}",
+                len(row.attachments),
+            ]
+            for row in rows
+        ),
+        empty="no expenses",
+    )
 
 
 def _json(row: ExpenseRecord) -> dict:
@@ -111,5 +121,5 @@ def _json(row: ExpenseRecord) -> dict:
         for a in row.attachments
     ]
     record["status"] = row.status
-    record["imported_at"] = row.imported_at.astimezone(OSLO).isoformat()
+    record["imported_at"] = row.imported_at
     return record

@@ -1,5 +1,7 @@
 """`sync-worker metrics`: the metrics the durable store answers (transfers, backlog,
-reconciliations) in Prometheus' text format, printed once or served for scraping."""
+reconciliations) in Prometheus' text format, printed once or served for scraping, with the
+counters this process keeps. The workers' counters are served by each worker itself, on
+SYNC_METRICS_PORT (docs/metrics.md)."""
 
 from __future__ import annotations
 

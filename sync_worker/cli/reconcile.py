@@ -9,6 +9,8 @@ import datetime as dt
 
 import click
 
+from sync_worker.cli import output
+from sync_worker.cli.output import json_option
 from sync_worker.cli.reports import show
 from sync_worker.reconcile import latest
 from sync_worker.reconcile import reconcile as reconcile_period
@@ -25,7 +27,7 @@ from sync_worker.reconcile import reconcile as reconcile_period
     help="Fix what the system can (a missing PDF, a customer or project edited by hand); "
     "the tenant's setting unless given.",
 )
-@click.option("--json", "as_json", is_flag=True, help="The report as one JSON object.")
+@json_option
 def reconcile(
     tenant: str,
     date_from: dt.datetime | None,
@@ -47,4 +49,6 @@ def reconcile(
         raise click.UsageError("give the period (--from and --to), or --last")
     if date_to < date_from:
         raise click.BadParameter("--to is before --from", param_hint="--to")
-    show(reconcile_period(tenant, date_from.date(), date_to.date(), fix=fix), as_json=as_json)
+    with output.working(f"reconciling {tenant}"):
+        report = reconcile_period(tenant, date_from.date(), date_to.date(), fix=fix)
+    show(report, as_json=as_json)

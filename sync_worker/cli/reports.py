@@ -3,11 +3,12 @@ one JSON object for a machine, and exit status 1 when the report found something
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any, Protocol
 
 import click
+
+from sync_worker.cli import output
 
 
 class Report(Protocol):
@@ -20,7 +21,7 @@ class Report(Protocol):
 
 def show(report: Report, *, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        output.emit_json(report.as_dict())
     else:
         click.echo(report.text())
     if not report.ok:

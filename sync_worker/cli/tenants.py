@@ -7,23 +7,26 @@ holds for the old secret key `rotate-keys` asks for.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
 import click
 from cryptography.fernet import Fernet
 
-from sync_worker.db.models import Tenant
+from sync_worker.cli import output
+from sync_worker.cli.output import Column, json_option
+from sync_worker.db.models import DEFAULT_EMAIL_LANGUAGE, DEFAULT_RECHECK_DAYS, Tenant
 from sync_worker.db.session import session_scope
 from sync_worker.doctor import Status, check_client_key
 from sync_worker.expenses.selection import EXPENSE_VOUCHER_TYPES, voucher_types
 from sync_worker.tenants import (
     DELIVERY_TYPES,
+    EMAIL_LANGUAGES,
     TenantSettings,
     add_tenant,
     check_error_address,
     ensure_tenant_is_new,
+    get_tenant,
     list_tenants,
     remove_tenant,
     rotate_client_keys,
@@ -102,6 +105,21 @@ def _settings_options(command):
             help="Let the reconciliation fix a missing PDF or a customer or project edited "
             "by hand in PowerOffice Go [default: on].",
         ),
+        click.option(
+            "--email-language",
+            "email_language",
+            type=click.Choice(EMAIL_LANGUAGES),
+            help="Language of the error e-mails: nb (bokmål) or en "
+            f"[default: {DEFAULT_EMAIL_LANGUAGE}].",
+        ),
+        click.option(
+            "--recheck-days",
+            "recheck_days",
+            type=int,
+            help="Days a failure whose fix lies in PowerOffice Go is re-checked by itself "
+            "(every SYNC_RECHECK_INTERVAL_SECONDS); 0 for never "
+            f"[default: {DEFAULT_RECHECK_DAYS}].",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -119,7 +137,7 @@ def _read_client_key(from_stdin: bool) -> str:
     if from_stdin:
         key = sys.stdin.readline().strip()
     else:
-        key = click.prompt("PowerOffice Go client key", hide_input=True).strip()
+        key = click.prompt("PowerOffice Go client key", hide_input=True, err=True).strip()
     if not key:
         raise click.UsageError("the client key is empty")
     return key
@@ -137,7 +155,8 @@ def tenant() -> None:
 @click.option(
     "--no-check", is_flag=True, help="Store the key without asking PowerOffice Go (offline)."
 )
-def add(code: str, client_key_stdin: bool, no_check: bool, **options) -> None:
+@json_option
+def add(code: str, client_key_stdin: bool, no_check: bool, as_json: bool, **options) -> None:
     """Register the Moment company CODE; asks for its PowerOffice Go client key and checks
     it with PowerOffice Go before storing it."""
     settings = _tenant_settings(options)
@@ -148,8 +167,8 @@ def add(code: str, client_key_stdin: bool, no_check: bool, **options) -> None:
     if not no_check:
         _check_key(client_key, bool(settings.expense_import_enabled))
     with session_scope() as session:
-        add_tenant(session, code, client_key, settings)
-    click.echo(f"tenant {code} added")
+        added = _describe(add_tenant(session, code, client_key, settings))
+    _done(added, f"tenant {code} added", as_json=as_json)
 
 
 def _check_key(client_key: str, expense_import: bool) -> None:
@@ -168,24 +187,36 @@ def _check_key(client_key: str, expense_import: bool) -> None:
 @_settings_options
 @click.option("--client-key", "new_key", is_flag=True, help="Ask for a new client key.")
 @click.option("--client-key-stdin", is_flag=True, help="Read a new client key from stdin.")
-def update(code: str, new_key: bool, client_key_stdin: bool, **options) -> None:
+@json_option
+def update(code: str, new_key: bool, client_key_stdin: bool, as_json: bool, **options) -> None:
     """Change the settings, or the client key, of tenant CODE."""
     settings = _tenant_settings(options)
     client_key = _read_client_key(client_key_stdin) if (new_key or client_key_stdin) else None
     with session_scope() as session:
         updated = update_tenant(session, code, settings, client_key=client_key)
         check_error_address(code, updated.error_emails)  # raising rolls the update back
-    click.echo(f"tenant {code} updated" + (" (new client key stored)" if client_key else ""))
+        described = _describe(updated)
+    said = f"tenant {code} updated" + (" (new client key stored)" if client_key else "")
+    _done(described, said, as_json=as_json)
+
+
+def _done(tenant: dict, said: str, *, as_json: bool) -> None:
+    """What `add` and `update` did: a line, or the tenant's settings as they now are."""
+    if as_json:
+        output.emit_json(tenant)
+    else:
+        click.echo(said)
 
 
 @tenant.command("rotate-keys")
-def rotate_keys() -> None:
+@json_option
+def rotate_keys(as_json: bool) -> None:
     """Re-encrypt every stored client key from the old secret key to SYNC_SECRET_KEY, in
     one transaction. The old key is read from SYNC_OLD_SECRET_KEY, or asked for, hidden.
     See README, "Rotating the secret key"."""
     old_key = os.environ.get(OLD_SECRET_KEY_VARIABLE, "").strip()
     if not old_key:
-        old_key = click.prompt("The old SYNC_SECRET_KEY", hide_input=True).strip()
+        old_key = click.prompt("The old SYNC_SECRET_KEY", hide_input=True, err=True).strip()
     if not old_key:
         raise click.UsageError("the old secret key is empty")
     try:
@@ -196,41 +227,96 @@ def rotate_keys() -> None:
         ) from None
     with session_scope() as session:
         count = rotate_client_keys(session, old_key)
+    if as_json:
+        output.emit_json({"re_encrypted": count})
+        return
     click.echo(f"{count} client key{'s' if count != 1 else ''} re-encrypted with SYNC_SECRET_KEY")
 
 
 @tenant.command("remove")
 @click.argument("code")
 @click.confirmation_option(prompt="Remove the tenant and all its sync history?")
-def remove(code: str) -> None:
+@json_option
+def remove(code: str, as_json: bool) -> None:
     """Remove tenant CODE and everything stored for it."""
     with session_scope() as session:
         remove_tenant(session, code)
+    if as_json:
+        output.emit_json({"code": code, "removed": True})
+        return
     click.echo(f"tenant {code} removed")
 
 
 @tenant.command("list")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per tenant.")
+@json_option
 def list_(as_json: bool) -> None:
-    """The registered tenants and their settings (client keys are never shown)."""
+    """The registered tenants and their main settings (`tenant show` has them all; client
+    keys are never shown)."""
     with session_scope() as session:
         rows = [_describe(t) for t in list_tenants(session)]
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        output.emit_json(rows)
         return
-    if not rows:
-        click.echo("no tenants")
-    for row in rows:
-        click.echo(
-            f"{row['code']:<16} {row['name']:<24} errors→{row['error_emails'] or '(none)'}  "
-            f"expenses:{'on' if row['expense_import_enabled'] else 'off'} "
-            f"billable:{'yes' if row['expenses_billable_default'] else 'no'} "
-            f">{row['expense_account_threshold']} {row['expense_lookback_days']}d "
-            f"every {row['import_interval_minutes']}min  delivery:{row['invoice_delivery_type']}"
-            f"  types:{_types_label(row['expense_voucher_types'])}"
-            f"  reconcile:{'daily' if row['reconcile_daily'] else 'off'}"
-            f"{', fixes' if row['reconcile_fixes'] else ''}"
-        )
+    output.table(
+        [
+            Column("CODE"),
+            Column("NAME"),
+            Column("ERROR E-MAILS", wrap=True),
+            Column("DELIVERY"),
+            Column("EXPENSES"),
+            Column("VOUCHER TYPES"),
+            Column("RECONCILE"),
+        ],
+        (
+            [
+                row["code"],
+                row["name"],
+                row["error_emails"].replace(",", ", "),
+                row["invoice_delivery_type"],
+                _expenses_label(row),
+                _types_label(row["expense_voucher_types"]),
+                ("daily" if row["reconcile_daily"] else "off")
+                + (", fixes" if row["reconcile_fixes"] else ""),
+            ]
+            for row in rows
+        ),
+        empty="no tenants",
+    )
+
+
+@tenant.command("show")
+@click.argument("code")
+@json_option
+def show(code: str, as_json: bool) -> None:
+    """Every setting of tenant CODE (its client key is never shown)."""
+    with session_scope() as session:
+        described = _describe(get_tenant(session, code))
+    if as_json:
+        output.emit_json(described)
+        return
+    output.table(
+        [Column("SETTING"), Column("VALUE", wrap=True)],
+        ([name, _setting(value)] for name, value in described.items()),
+        empty=f"tenant {code}",
+    )
+
+
+def _setting(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ",".join(value)
+    return str(value)
+
+
+def _expenses_label(row: dict) -> str:
+    if not row["expense_import_enabled"]:
+        return "off"
+    billable = "billable" if row["expenses_billable_default"] else "not billable"
+    return (
+        f"on, >{row['expense_account_threshold']}, {row['expense_lookback_days']}d back, "
+        f"every {row['import_interval_minutes']}min, {billable}"
+    )
 
 
 def _types_label(types: list[str]) -> str:
@@ -252,4 +338,6 @@ def _describe(tenant: Tenant) -> dict:
         "expense_voucher_types": list(voucher_types(tenant.expense_voucher_types)),
         "reconcile_daily": tenant.reconcile_daily,
         "reconcile_fixes": tenant.reconcile_fixes,
+        "email_language": tenant.email_language,
+        "recheck_days": tenant.recheck_days,
     }

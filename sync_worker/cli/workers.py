@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import click
 
 from config.celery import QUEUES
+from config.settings import get_settings
+from sync_worker import counters
 
 
 def _queues(_ctx, _param, value: str) -> str:
@@ -36,6 +41,12 @@ def worker(queues: str, concurrency: int | None, loglevel: str, hostname: str | 
         argv += ["--concurrency", str(concurrency)]
     if hostname:
         argv += ["--hostname", hostname]
+    # Its counters need prometheus-client's multiprocess mode, chosen when that is first
+    # imported, which this process did already: the worker starts afresh with it on.
+    environment = counters.worker_environment(get_settings().metrics_port)
+    if environment is not None:
+        celery = [sys.executable, "-m", "celery", "-A", "sync_worker.app", *argv]
+        os.execve(sys.executable, celery, environment)  # noqa: S606 (our own argv, no shell)
     app.worker_main(argv)
 
 

@@ -9,6 +9,7 @@
 - `Expense` and `ExpenseAttachment`: incoming expenses pulled from PowerOffice Go.
 - `ErrorEmail`: error e-mails sent, so one error mails a tenant at most once an hour.
 - `Reconciliation`: each reconciliation's report, what it fixed, and whether it was mailed.
+- `ApiToken`: a producer's bearer token for the HTTP door, stored hashed.
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ NAMING = {
 }
 
 Money = Numeric(18, 2)
+
+# A new tenant's e-mails are in bokmål, and a failure fixed in PowerOffice Go is re-checked
+# for a week.
+DEFAULT_EMAIL_LANGUAGE = "nb"
+DEFAULT_RECHECK_DAYS = 7
 
 
 def utcnow() -> dt.datetime:
@@ -116,6 +122,11 @@ class Tenant(Base):
     reconcile_daily: Mapped[bool] = mapped_column(Boolean, default=True)
     reconcile_fixes: Mapped[bool] = mapped_column(Boolean, default=True)
     last_reconciliation_slot: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    # The language of the tenant's e-mails ("nb" bokmål, "en" English), and for how many
+    # days a failure whose fix lies in PowerOffice Go is re-checked by itself (by beat,
+    # every SYNC_RECHECK_INTERVAL_SECONDS).
+    email_language: Mapped[str] = mapped_column(String(2), default=DEFAULT_EMAIL_LANGUAGE)
+    recheck_days: Mapped[int] = mapped_column(Integer, default=DEFAULT_RECHECK_DAYS)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -160,6 +171,8 @@ class OutboxEntry(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     task_name: Mapped[str] = mapped_column(String(100))
     args: Mapped[dict[str, Any]] = mapped_column(JSON)  # ids only, never payloads or secrets
+    # What the task is about, for Flower and the logs: "acme invoice 10023" (argsrepr).
+    label: Mapped[str | None] = mapped_column(String(200))
     queue: Mapped[str] = mapped_column(String(32), default="transfers")
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
@@ -192,6 +205,9 @@ class EntityState(Base):
     expenses_billable: Mapped[bool | None] = mapped_column(Boolean)  # projects only
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
     transferred_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    # A failure whose fix lies in PowerOffice Go (an account, a VAT code, a closed period)
+    # is re-checked by the system until then (`sync_worker.recheck`).
+    recheck_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
     __table_args__ = (UniqueConstraint("tenant_id", "kind", "number", name="uq_entity_states_key"),)
 
@@ -281,6 +297,22 @@ class ErrorEmail(Base):
     __table_args__ = (
         Index("ix_error_emails_dedupe", "tenant_id", "kind", "number", "error_key", "sent_at"),
     )
+
+
+class ApiToken(Base):
+    """A producer's bearer token for the HTTP door: one tenant's, stored as a SHA-256 hash."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+
+    tenant: Mapped[Tenant] = relationship()
 
 
 class Reconciliation(Base):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from sync_worker import tenant_jobs
+from sync_worker import counters, tenant_jobs
 from sync_worker.db.models import Tenant
 from sync_worker.db.session import session_scope
 from sync_worker.expenses.importer import import_for_tenant, import_lock
@@ -28,13 +28,18 @@ def run_import(tenant_id: int, *, task_id: str | None = None) -> Decision:
     with session_scope() as session:
         tenant = session.get(Tenant, tenant_id)
         enabled = tenant is not None and tenant.expense_import_enabled
+        code = tenant.code if tenant is not None else str(tenant_id)
     if not enabled:  # switched off (or removed) since it was scheduled
+        counters.expense_import(code, Action.SKIPPED)
         return Decision(Action.SKIPPED, reason=f"expense import of tenant {tenant_id} is off")
     try:
         with import_lock(tenant_id):
             summary = import_for_tenant(tenant_id)
     except Exception as exc:
-        return tenant_jobs.book(
+        decision = tenant_jobs.book(
             as_sync_error(exc, "the expense import"), tenant_id, task_id, step=STEP
         )
+        counters.expense_import(code, decision.action)
+        return decision
+    counters.expense_import(code, Action.DONE, new=summary.new, already_there=summary.already_there)
     return Decision(Action.DONE, reason=str(summary))

@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, getaddresses, make_msgid
 
 from config.settings import Settings
+from sync_worker import counters
 from sync_worker.errors import PermanentError, TransientError
 from sync_worker.notifications.compose import Email, one_line
 
@@ -28,11 +29,13 @@ def send(email: Email, recipients: list[str], settings: Settings) -> None:
     no usable recipient a permanent one."""
     to = [address for address in map(_address, recipients) if address is not None]
     if not to:
+        counters.email_failed("recipient")
         raise PermanentError(
             f"none of the error e-mail addresses is valid: {one_line(', '.join(recipients))}"
         )
     sender = _address(settings.smtp_from)
     if sender is None:
+        counters.email_failed("sender")
         raise PermanentError(
             f"SMTP_FROM is not one valid e-mail address: {one_line(settings.smtp_from)}"
         )
@@ -48,7 +51,9 @@ def send(email: Email, recipients: list[str], settings: Settings) -> None:
             if settings.smtp_user:
                 server.login(settings.smtp_user, settings.smtp_password)
             server.send_message(message)
+        counters.email_sent()
     except (smtplib.SMTPException, OSError) as exc:
+        counters.email_failed("smtp")
         # The exception text never includes the password; smtplib does not echo it.
         raise TransientError(
             f"the SMTP server {settings.smtp_host}:{settings.smtp_port} did not take the "

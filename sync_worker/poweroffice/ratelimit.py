@@ -35,6 +35,7 @@ from collections.abc import Callable
 
 import redis
 
+from sync_worker import counters
 from sync_worker.poweroffice import keys
 
 WINDOW_SECONDS = 1.05
@@ -122,8 +123,11 @@ class RateLimiter:
 
     def acquire(self) -> float:
         """Wait for this caller's send slot; returns the seconds waited. Never gives up."""
-        if self._background:
-            return self._acquire_when_idle()
+        waited = self._acquire_when_idle() if self._background else self._acquire_reserved()
+        counters.rate_limiter_waited(waited, background=self._background)
+        return waited
+
+    def _acquire_reserved(self) -> float:
         args = [self._limit, self._window_us, uuid.uuid4().hex, self._now()]
         waited = int(self._reserve(keys=[self._key], args=args)) / 1_000_000
         if waited > 0:

@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 import requests
 from requests.adapters import HTTPAdapter
 
+from sync_worker import counters
 from sync_worker.errors import (
     AlreadyExists,
     ApiRejected,
@@ -188,7 +189,9 @@ def send(method: str, url: str, *, operation: str, timeout: float, **kwargs: Any
     try:
         response = session().request(method, url, timeout=timeout, **kwargs)
     except requests.RequestException as exc:
+        counters.poweroffice_call(operation, None)
         raise error_for(operation, exc) from exc
+    counters.poweroffice_call(operation, response.status_code)
     return ApiResponse(response.status_code, response.headers, response.content, operation)
 
 

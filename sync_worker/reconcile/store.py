@@ -47,7 +47,12 @@ def save(tenant_id: int, report: Report) -> Report:
         session.flush()
         if report.trigger == DAILY and news_for_a_person(previous, report):
             entry_ids.append(
-                outbox.add(session, SEND_RECONCILIATION_EMAIL, reconciliation_id=row.id).id
+                outbox.add(
+                    session,
+                    SEND_RECONCILIATION_EMAIL,
+                    about=outbox.About(report.tenant),
+                    reconciliation_id=row.id,
+                ).id
             )
     outbox.send(entry_ids)
     return report

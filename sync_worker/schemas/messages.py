@@ -480,8 +480,9 @@ class CreditNoteSchema(VoucherSchema):
     def names_the_credited_invoice(
         self, data: dict[str, Any], original: Mapping[str, Any], **kwargs: Any
     ) -> None:
-        # The original, so that a malformed number is reported once, as malformed.
-        if original.get("credited_invoice_number") is None:
+        # The original, so that a malformed number is reported once, as malformed; data
+        # that is not an object at all is already reported as such.
+        if isinstance(original, Mapping) and original.get("credited_invoice_number") is None:
             raise ValidationError(
                 "A credit note names the invoice it credits.",
                 field_name="credited_invoice_number",

@@ -273,11 +273,22 @@ def _record_posted(
         state.pogo_id = voucher_id
         state.step = VOUCHER_POSTED
         state.attempts = 0  # the PDF upload gets retries of its own
-        entry = outbox.add(session, UPLOAD_INVOICE_ATTACHMENT, message_id=poster or run.message.id)
+        entry = outbox.add(
+            session,
+            UPLOAD_INVOICE_ATTACHMENT,
+            about=_about(run),
+            message_id=poster or run.message.id,
+        )
     outbox.send([entry.id])
 
 
 def _enqueue_upload(run: Transfer) -> None:
     with session_scope() as session:
-        entry = outbox.add(session, UPLOAD_INVOICE_ATTACHMENT, message_id=run.message.id)
+        entry = outbox.add(
+            session, UPLOAD_INVOICE_ATTACHMENT, about=_about(run), message_id=run.message.id
+        )
     outbox.send([entry.id])
+
+
+def _about(run: Transfer) -> outbox.About:
+    return outbox.About(run.tenant.code, run.message.kind, run.message.entity_number)

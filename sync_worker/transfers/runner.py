@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from config.settings import get_settings
-from sync_worker import history, kinds, leases, outbox, policy
+from sync_worker import counters, history, kinds, leases, outbox, policy, recheck
+from sync_worker import logging as sync_logging
 from sync_worker.db.models import Attempt, EntityState, Message, MessageStatus, SyncStatus, utcnow
 from sync_worker.db.session import session_scope
 from sync_worker.errors import EntityBusy, SyncError
@@ -58,6 +59,9 @@ def _run(message_id: str, handler: Handler, task_id: str | None) -> Decision:
         if message is None:
             return Decision(Action.SKIPPED, reason=f"no message {message_id} is stored")
         tenant = message.tenant
+    sync_logging.bind(
+        tenant=tenant.code, kind=message.kind, number=message.entity_number, message_id=message.id
+    )
     if message.status in (MessageStatus.DONE, MessageStatus.STALE):
         return Decision(Action.SKIPPED, reason=f"message already {message.status}")
     state = states.read_state(tenant.id, message.kind, message.entity_number)
@@ -107,7 +111,11 @@ def _run_locked(message: Message, tenant, handler: Handler, task_id: str | None)
         calls=calls,
         task_id=task_id,
     )
-    if state.status != SyncStatus.DONE:
+    if state.status == SyncStatus.FAILED:
+        # Run again after it failed (Moment sent it corrected, or it is re-checked): its
+        # retries start afresh, as an operator's `retry` starts them.
+        states.update_state(state.id, status=SyncStatus.IN_PROGRESS, attempts=0)
+    elif state.status != SyncStatus.DONE:
         states.update_state(state.id, status=SyncStatus.IN_PROGRESS)
     try:
         complete = handler(run, state)
@@ -116,6 +124,9 @@ def _run_locked(message: Message, tenant, handler: Handler, task_id: str | None)
         raise
     if complete:
         _finish_message(message.id, MessageStatus.DONE)
+        counters.transfer_decided(tenant.code, message.kind, Action.DONE)
+        if state.recheck_until is not None:
+            states.update_state(state.id, recheck_until=None)  # through: no more re-checks
     return Decision(Action.DONE)
 
 
@@ -170,6 +181,7 @@ class _Try:
 
 def _book(error: SyncError, attempt: _Try) -> Decision:
     """Count what the policy needs, ask it, and keep the books of what it decided."""
+    sync_logging.bind(step=attempt.step)
     verdict = policy.verdict(error)
     if verdict is Action.WAIT:
         count = 1 + _record(attempt, "waiting", error, SyncStatus.WAITING)
@@ -182,6 +194,7 @@ def _book(error: SyncError, attempt: _Try) -> Decision:
         _record(attempt, "retry", error, SyncStatus.RETRYING)
     elif decision.action is Action.FAILED:
         _fail(attempt, error)
+    counters.transfer_decided(attempt.message.tenant.code, attempt.message.kind, decision.action)
     return decision
 
 
@@ -217,6 +230,7 @@ def _fail(attempt: _Try, error: SyncError) -> None:
     )
     with session_scope() as session:
         _mark(session, attempt.state_id, SyncStatus.FAILED, error)
+        recheck.book(session, attempt.state_id, error)  # a fix in PowerOffice Go: re-checked
         stored = session.get_one(Message, message.id)
         stored.status = MessageStatus.FAILED
         stored.error = str(error)

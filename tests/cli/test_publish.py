@@ -100,3 +100,19 @@ def test_bytes_that_are_not_utf8_are_one_line_and_publish_nothing(company):
         "Error: the messages are not UTF-8 text (byte 17); nothing was published"
     ]
     assert stored_ids() == set()
+
+
+def test_json_is_one_array_of_every_item_and_the_exit_code_is_unchanged(company):
+    good = company.message("customer.changed", company.customer())
+    result = CliRunner().invoke(cli, ["publish", "-", "--json"], input=f"null\n{json.dumps(good)}")
+
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == [
+        {
+            "item": "line 1",
+            "status": "refused",
+            "message_id": None,
+            "error": "message #? (type ?): message: Not a JSON object but null.",
+        },
+        {"item": "line 2", "status": "accepted", "message_id": good["message_id"], "error": None},
+    ]

@@ -354,3 +354,32 @@ def test_rotate_keys_changes_nothing_when_one_key_does_not_decrypt(run, rotation
 def test_rotate_keys_never_takes_the_old_key_as_an_argument(run, rotation):
     result = run("tenant", "rotate-keys", rotation[0])
     assert result.exit_code == 2 and "unexpected extra argument" in result.output.lower()
+
+
+def test_every_tenant_command_answers_in_json_without_the_client_key(run, env):
+    added = json.loads(run(*ADD_ACME, "--name", "Acme AS", "--json", stdin=CLIENT_KEY).stdout)
+    updated = json.loads(run("tenant", "update", "acme", "--lookback-days", "5", "--json").stdout)
+    shown = json.loads(run("tenant", "show", "acme", "--json").output)
+    [listed] = json.loads(run("tenant", "list", "--json").output)
+    env.setenv(OLD_SECRET_KEY_VARIABLE, os.environ["SYNC_SECRET_KEY"])
+    rotated = json.loads(run("tenant", "rotate-keys", "--json").output)
+    removed = json.loads(run("tenant", "remove", "acme", "--yes", "--json").output)
+
+    assert (added["code"], added["name"], added["client_key"]) == ("acme", "Acme AS", "set")
+    assert updated["expense_lookback_days"] == 5 and shown == updated == listed
+    assert rotated == {"re_encrypted": 1}
+    assert removed == {"code": "acme", "removed": True}
+    assert CLIENT_KEY not in json.dumps([added, updated, shown, listed])
+
+
+def test_list_is_a_table_and_show_has_every_setting(run):
+    run(*ADD_ACME, "--name", "Acme AS", stdin=CLIENT_KEY)
+
+    header, row = run("tenant", "list").output.splitlines()
+    shown = run("tenant", "show", "acme").output.splitlines()
+
+    assert header.split()[:3] == ["CODE", "NAME", "ERROR"]
+    assert row.split()[:4] == ["acme", "Acme", "AS", "ops@acme.no"]
+    settings = dict(line.split(None, 1) for line in shown[1:])
+    assert settings["error_emails"] == "ops@acme.no" and settings["reconcile_daily"] == "yes"
+    assert CLIENT_KEY not in "\n".join(shown)

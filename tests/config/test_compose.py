@@ -261,6 +261,16 @@ def _parse(command: click.Command, args: list[str], parent: click.Context | None
     return command.make_context(command.name, list(args), parent=parent)
 
 
+def _gunicorn_application(args: list[str]):
+    """The WSGI application gunicorn would serve with `args`, parsed as gunicorn does."""
+    from gunicorn.config import Config
+    from gunicorn.util import import_app
+
+    parsed = Config().parser().parse_args(args)
+    [target] = parsed.args
+    return import_app(target)
+
+
 def test_every_command_of_our_image_is_one_the_code_accepts():
     scripts = _console_scripts()
     for name, service in services().items():
@@ -269,6 +279,8 @@ def test_every_command_of_our_image_is_one_the_code_accepts():
         program, *args = service["command"]
         if program in scripts:
             _parse(_click_command(scripts[program]), args)
+        elif program == "gunicorn":
+            assert callable(_gunicorn_application(args)), name
         else:
             assert program == "python" and args[0] == "-m", name
             assert args[1] == flower_launcher.__name__, name
@@ -366,6 +378,15 @@ def test_flower_takes_its_login_from_env_and_is_published_on_loopback_only():
     assert flower["ports"] == [f"127.0.0.1:{port}:{port}"]
     assert f"http://127.0.0.1:{port}/healthcheck" in flower["healthcheck"]["test"][-1]
     assert "FLOWER_BASIC_AUTH" in flower["healthcheck"]["test"][-1]
+
+
+def test_the_http_door_runs_under_gunicorn_checked_on_the_port_it_binds():
+    api = services()["api"]
+    command = api["command"]
+    assert command[:2] == ["gunicorn", "sync_worker.api.wsgi:application"]
+    port = option(command, "--bind").rsplit(":", 1)[1]
+    assert api["ports"] == [f"127.0.0.1:{port}:{port}"]
+    assert f"http://127.0.0.1:{port}/v1/openapi.json" in api["healthcheck"]["test"][-1]
 
 
 def test_no_port_is_published_beyond_the_host_itself():

@@ -1,12 +1,16 @@
 """The image every service of docker-compose.yml runs: slim Python 3.11, the package and
 nothing else, a user without privileges. Linted with hadolint and its instructions checked
 here; no Docker engine runs on the development or CI machines, so it is built elsewhere
-(`docker build .`), never skipped here as if it were tested."""
+(`docker build .`), never skipped here as if it were tested; its build stage runs
+here, on exactly what it copies."""
 
 from __future__ import annotations
 
 import configparser
+import shutil
 import subprocess
+import sys
+import zipfile
 
 from tests.config.test_compose import ROOT, tool
 
@@ -96,3 +100,47 @@ def test_the_build_copies_what_the_package_is_made_of():
 def test_the_default_command_is_in_exec_form():
     commands = [args for name, args in final_stage() if name in {"CMD", "ENTRYPOINT"}]
     assert commands and all(args.startswith("[") for args in commands)
+
+
+def test_the_build_stage_makes_a_wheel_with_every_module_and_data_file(tmp_path):
+    """The image's first stage, run here on exactly what it copies: the wheel it builds
+    holds every module and every data file of the packages (templates, migrations, the
+    OpenAPI documents), so the image lacks nothing the checkout has."""
+    context = tmp_path / "context"
+    for name, args in instructions():
+        if name != "COPY" or "--from" in args:
+            continue
+        *sources, _target = [word for word in args.split() if not word.startswith("--")]
+        for source in sources:
+            path = ROOT / source
+            destination = context / source
+            if path.is_dir():
+                shutil.copytree(path, destination, ignore=shutil.ignore_patterns("__pycache__"))
+            else:
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, destination)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--wheel-dir",
+            str(tmp_path / "wheels"),
+            str(context),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = (tmp_path / "wheels").glob("sync_worker-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        packed = {name for name in archive.namelist() if ".dist-info/" not in name}
+    shipped = {
+        path.relative_to(context).as_posix()
+        for package in ("sync_worker", "tasks", "config", "sandbox")
+        for path in (context / package).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    assert shipped - packed == set()

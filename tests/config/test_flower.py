@@ -25,7 +25,17 @@ from tests.services import free_port
 from tests.support.worker import ROOT, stop_process, wait_until
 
 CREDENTIALS = "operator:correct-horse"
-PAGES = ("/", "/workers", "/tasks", "/broker", "/api/workers", "/api/tasks", "/metrics")
+PAGES = (
+    "/",
+    "/workers",
+    "/tasks",
+    "/broker",
+    "/api/workers",
+    "/api/tasks",
+    "/metrics",
+    "/login",
+    "/no/such/page",
+)
 LISTEN = "0A"
 
 
@@ -104,6 +114,10 @@ def test_every_page_asks_for_the_credentials_from_the_environment(flower):
     assert "flower_" in metrics.text
     health = requests.get(flower.url + "/healthcheck", headers=basic(CREDENTIALS), timeout=10)
     assert (health.status_code, health.text) == (200, "OK")
+    unknown = requests.get(flower.url + "/no/such/page", headers=basic(CREDENTIALS), timeout=10)
+    assert unknown.status_code == 404
+    posted = requests.post(flower.url + "/no/such/page", timeout=10)
+    assert posted.status_code == 401
 
 
 def test_it_listens_on_the_loopback_address_only_unless_told(flower):

@@ -21,6 +21,7 @@ EXPECTED_TABLES = {
     "expense_attachments",
     "error_emails",
     "reconciliations",
+    "api_tokens",
     "alembic_version",
 }
 

@@ -16,6 +16,7 @@ from sync_worker.errors import AuthenticationFailed
 from sync_worker.expenses import runner
 from sync_worker.expenses.importer import ImportRunning, import_for_tenant, import_lock
 from sync_worker.expenses.selection import SkipReason
+from tasks.base import WorkFailed
 from tests.expenses.conftest import UNKNOWN_PROJECT, Books, line, new_tenant, pdf, stored_expenses
 
 PDF_NORWEGIAN = pdf("Norwegian faktura 884213")
@@ -290,7 +291,8 @@ def test_the_task_retries_a_few_times_then_fails_once(books):
 
     result = import_expenses.apply(kwargs={"tenant_id": books.tenant_id})
 
-    assert result.get().startswith("failed: GET /AccountTransactions: 5")
+    with pytest.raises(WorkFailed, match="GET /AccountTransactions: 5"):
+        result.get()
     with session_scope() as session:
         outcomes = list(session.scalars(select(Attempt.outcome).order_by(Attempt.id)))
         entries = list(session.scalars(select(OutboxEntry)))

@@ -105,8 +105,8 @@ def test_a_wrong_client_key_ends_in_an_error_email(pipeline, env, mailbox, worke
         what=f"the error e-mail; worker log:\n{worker.log_tail()}",
     )
 
-    assert "the expense import from PowerOffice Go failed" in email.subject
-    assert "client key" in email.body
+    assert "importen av utgifter fra PowerOffice Go feilet" in email.subject
+    assert "klientnøkkelen" in email.body
     assert "sync-worker import-expenses --tenant bad" in email.body
     assert "not-a-client-key-anywhere" not in email.body
     with session_scope() as session:

@@ -53,12 +53,12 @@ def test_a_cr_lf_in_an_entity_number_is_mailed_with_a_one_line_subject(clean_db,
     [email] = mailbox.emails
     assert email.recipients == ("accountant@acme.example",)
     assert email.message["Subject"] == (
-        "[sync-worker] acme: project 2026-017\\r\\nBcc: intruder@example.com\\r\\n\\r\\nforged "
-        "body was not transferred to PowerOffice Go"
+        "[sync-worker] acme: prosjekt 2026-017\\r\\nBcc: intruder@example.com\\r\\n\\r\\nforged "
+        "body ble ikke overført til PowerOffice Go"
     )
     assert email.message["Bcc"] is None and email.message["X-Injected"] is None
     assert email.message["From"] == "Sync Worker <sync-worker@moment.example>"
-    assert "sync-worker transfer projects 2026-017\\r\\nBcc: intruder@example.com" in email.body
+    assert "Prosjekt: 2026-017\\r\\nBcc: intruder@example.com" in email.body
     assert "\r" not in email.body.replace("\r\n", "\n")
 
 

@@ -29,7 +29,8 @@ def refused(tenant, mailbox, invoice, kind="invoice"):
     tenant.wait_for(kind, invoice["number"], status="failed")
     [email] = tenant.wait_for_email(mailbox)
     assert str(invoice["number"]) in email.subject
-    assert "What to do:" in email.body and "How to run it again:" in email.body
+    assert "Hva som var galt:" in email.body and "Hva du gjør:" in email.body
+    assert '"voucher"' not in email.body and "attachment" not in email.body  # no step names
     assert [v for v in tenant.vouchers() if str(v["InvoiceNo"]) == str(invoice["number"])] == []
     return email
 
@@ -40,7 +41,8 @@ def test_a_line_without_vat_code_names_its_account(tenant, mailbox):
     email = refused(tenant, mailbox, invoice)
     account = invoice["lines"][1]["account_code"]
     assert f"account {account}" in email.body
-    assert "VAT code" in email.body and "Moment" in email.body
+    assert "VAT code" in email.body and "send fakturaen på nytt fra Moment" in email.body
+    assert "sync-worker retry" not in email.body  # a replay would fail again
     assert tenant.customers() == []  # checked before the customer was written
 
 
@@ -68,6 +70,7 @@ def test_an_invoice_in_a_closed_period_names_the_period(tenant, mailbox):
     email = refused(tenant, mailbox, invoice)
     assert "2026-10-01" in email.body and "2026-10-31" in email.body
     assert "closed" in email.body
+    assert "Vi prøver igjen automatisk hver time fram til" in email.body  # fixed there
 
 
 def test_sums_that_do_not_add_up_show_both(tenant, mailbox):
@@ -109,8 +112,9 @@ def test_retries_used_up_end_in_one_email_and_none_before(tenant, mailbox, simul
     finally:
         simulator.admin.clear_faults()
     [email] = tenant.wait_for_email(mailbox)
-    assert "could not be reached or kept answering with errors" in email.body
+    assert "ganger på rad" in email.body and "Ingenting er tapt" in email.body
     assert "HTTP 5" in email.body  # PowerOffice Go's own answer is quoted
+    assert f"sync-worker retry {tenant.state('invoice', invoice['number']).id}" in email.body
     _, attempts = history(tenant.code, "invoice", str(invoice["number"]))
     assert [a.outcome for a in attempts].count("retry") == 3
 
@@ -137,12 +141,14 @@ def test_a_wrong_client_key_says_so(tenant, mailbox):
         session.execute(
             update(TenantRow)
             .where(TenantRow.code == tenant.code)
-            .values(client_key_encrypted=encrypt_client_key("not-the-key"))
+            .values(client_key_encrypted=encrypt_client_key("not-the-key"), email_language="en")
         )
     customer = tenant.sample.customer()
     tenant.publish(tenant.sample.message("customer.changed", customer))
     tenant.wait_for("customer", customer["number"], status="failed")
     [email] = tenant.wait_for_email(mailbox)
+    assert "was not transferred to PowerOffice Go" in email.subject  # the tenant's English
     assert "client key" in email.body
     assert "Settings > Extensions" in email.body
+    assert f"sync-worker tenant update {tenant.code} --client-key" in email.body
     assert "not-the-key" not in email.body

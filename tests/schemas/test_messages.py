@@ -575,3 +575,10 @@ def test_a_description_may_run_over_several_lines_but_not_carry_other_control_ch
     escaped["data"]["description"] = "Konsulentbistand \x1b[31m"
     with pytest.raises(InvalidMessage, match=r"data\.description: Contains the control"):
         parse_message(escaped)
+
+
+@pytest.mark.parametrize("message_type", MESSAGE_TYPES)
+@pytest.mark.parametrize("data", [True, 3, "text", [], None])
+def test_data_that_is_not_an_object_is_refused_naming_it(message_type, data):
+    with pytest.raises(InvalidMessage, match="data: "):
+        parse_message(message(message_type, data=data))

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,6 +30,13 @@ class WorkerProcess:
         log_path: Path | None = None,
     ):
         self.env = {**os.environ, **env}
+        # Every test worker serves its metrics, as production's do (docs/metrics.md).
+        self.env.setdefault("SYNC_METRICS_PORT", str(free_port()))
+        self._metrics_dir = None
+        if "PROMETHEUS_MULTIPROC_DIR" not in self.env:
+            self._metrics_dir = tempfile.mkdtemp(prefix="sync-worker-metrics-")
+            self.env["PROMETHEUS_MULTIPROC_DIR"] = self._metrics_dir
+        self.metrics_url = f"http://127.0.0.1:{self.env['SYNC_METRICS_PORT']}/metrics"
         self.queues = queues
         self.concurrency = concurrency
         self.name = name
@@ -99,12 +109,20 @@ class WorkerProcess:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+        if self._metrics_dir is not None:
+            shutil.rmtree(self._metrics_dir, ignore_errors=True)
 
     def __enter__(self) -> WorkerProcess:
         return self.start()
 
     def __exit__(self, *_exc) -> None:
         self.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def clear_broker(url: str, prefix: str) -> None:

@@ -1,4 +1,5 @@
-"""A task whose books cannot be written comes back later instead of being acknowledged."""
+"""A task whose books cannot be written comes back later instead of being acknowledged; one
+that ends failed is a failed task for Celery and Flower; a retry keeps its label."""
 
 from __future__ import annotations
 
@@ -6,6 +7,16 @@ import pytest
 from celery.exceptions import Retry
 from sqlalchemy.exc import OperationalError
 
+from config.tasks import (
+    IMPORT_EXPENSES,
+    RECONCILE_TENANT,
+    TRANSFER_CREDIT_NOTE,
+    TRANSFER_CUSTOMER,
+    TRANSFER_INVOICE,
+    TRANSFER_PROJECT,
+    UPLOAD_INVOICE_ATTACHMENT,
+)
+from sync_worker.policy import Action, Decision
 from tasks import base
 
 
@@ -64,3 +75,51 @@ def test_an_e_mail_that_can_never_be_sent_ends_the_task_as_failed(env):
 
     with pytest.raises(TypeError):
         base.mail_never_given_up(FakeTask(), bug, "the error e-mail")
+
+
+def test_a_transfer_that_ends_failed_is_a_failed_task_with_its_reason(env, monkeypatch):
+    reason = "line 1: no VAT code on account 3000"
+    monkeypatch.setattr(base, "run_message", lambda *_a, **_k: Decision(Action.FAILED, 0, reason))
+    with pytest.raises(base.WorkFailed, match=reason):
+        base.run_transfer(FakeTask(), lambda *_: True, "message-1")
+
+
+@pytest.mark.parametrize("action", [Action.DONE, Action.SKIPPED])
+def test_a_transfer_that_ends_otherwise_returns_its_action(env, monkeypatch, action):
+    monkeypatch.setattr(base, "run_message", lambda *_a, **_k: Decision(action))
+    assert base.run_transfer(FakeTask(), lambda *_: True, "message-1") == action
+
+
+def test_a_retry_keeps_the_label_flower_shows(env, monkeypatch):
+    class Labelled(FakeTask):
+        def retry(self, **options):
+            self.options = options
+            return Retry("retry", when=options["countdown"])
+
+    Labelled.request = type("Request", (FakeRequest,), {"argsrepr": "acme invoice 10023"})()
+    task = Labelled()
+    monkeypatch.setattr(base, "run_message", lambda *_a, **_k: Decision(Action.RETRY, 5, "503"))
+    with pytest.raises(Retry):
+        base.run_transfer(task, lambda *_: True, "message-1")
+    assert task.options["argsrepr"] == "acme invoice 10023"
+    assert task.options["countdown"] == 5
+
+
+def test_every_task_that_can_end_failed_says_so_and_is_acknowledged(env):
+    from sync_worker.app import app
+
+    app.loader.import_default_modules()
+    failing = [
+        TRANSFER_CUSTOMER,
+        TRANSFER_PROJECT,
+        TRANSFER_INVOICE,
+        UPLOAD_INVOICE_ATTACHMENT,
+        TRANSFER_CREDIT_NOTE,
+        IMPORT_EXPENSES,
+        RECONCILE_TENANT,
+    ]
+    for name in failing:
+        task = app.tasks[name.name]
+        assert base.WorkFailed in task.throws, name
+        assert task.acks_late, name
+    assert app.conf.task_acks_on_failure_or_timeout is True

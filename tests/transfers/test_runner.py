@@ -14,8 +14,10 @@ from sync_worker.db.session import session_scope
 from sync_worker.errors import ExportRefused, TransientError, WaitingForInvoice
 from sync_worker.locks import advisory_lock
 from sync_worker.policy import Action
+from sync_worker.producer import publish
 from sync_worker.transfers import state as states
 from sync_worker.transfers.runner import run_message
+from tests.schemas.examples import message
 
 NUMBER = "10001"  # the example customer's
 
@@ -74,6 +76,24 @@ def test_the_last_retry_fails_with_one_error_email(message_id):
     with session_scope() as session:
         failed = session.scalars(select(Attempt).where(Attempt.outcome == "failed")).one()
     assert entry.args == {"attempt_id": failed.id}
+
+
+def test_a_corrected_version_after_a_failure_gets_retries_of_its_own(message_id):
+    for _ in range(get_settings().transfer_max_retries + 1):
+        run_message(message_id, raising(TransientError("timeout")))
+    assert state().status == SyncStatus.FAILED
+    corrected = publish(
+        message(
+            "customer.changed",
+            message_id="5d1e6c36-7f0a-4c1b-8f65-2a9d4a3c9e01",
+            version=1764064800124,
+        )
+    ).message_id
+
+    decision = run_message(corrected, raising(TransientError("timeout")))
+
+    assert decision.action is Action.RETRY
+    assert (state().status, state().attempts) == (SyncStatus.RETRYING, 1)
 
 
 def test_a_permanent_error_fails_at_once(message_id):
