@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -232,6 +233,16 @@ def _one_line(exc: EnvError) -> str:
 def get_settings() -> Settings:
     """The process-wide settings, read on first use."""
     return load_settings()
+
+
+def settings_or_exit(program: str) -> Settings:
+    """The settings of a process that cannot start without them: a bad one ends it with
+    one line naming the variable (exit status 2), never a traceback."""
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        sys.stderr.write(f"{program}: configuration error: {exc}\n")
+        raise SystemExit(2) from None
 
 
 def reset_settings_cache() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 import time
 
@@ -22,7 +21,7 @@ from celery.worker import state as worker_state
 from sqlalchemy.exc import DBAPIError
 
 from config.celery import celery_config
-from config.settings import SettingsError, get_settings
+from config.settings import SettingsError, get_settings, settings_or_exit
 from config.tasks import TASK_MODULES
 from sync_worker import leases, metrics, recovery
 from sync_worker import logging as sync_logging
@@ -40,11 +39,7 @@ log = logging.getLogger(__name__)
 
 def create_app() -> Celery:
     """Build the app from the validated settings; a bad setting ends the process in one line."""
-    try:
-        settings = get_settings()
-    except SettingsError as exc:
-        sys.stderr.write(f"sync-worker: configuration error: {exc}\n")
-        raise SystemExit(2) from None
+    settings = settings_or_exit("sync-worker")
     sync_logging.configure_logging(settings.log_level, settings.log_format)
     celery = Celery("sync_worker", include=list(TASK_MODULES))
     celery.conf.update(celery_config(settings))

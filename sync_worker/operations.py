@@ -174,12 +174,7 @@ def _manual_copy(latest: Message) -> Message:
 
 
 def _enqueue(session, message: Message) -> int:
-    return outbox.add(
-        session,
-        kinds.get(message.kind).task,
-        about=outbox.About.message(message),
-        message_id=message.id,
-    ).id
+    return outbox.add_transfer(session, message).id
 
 
 def entity_states(

@@ -80,6 +80,16 @@ def label(task: TaskName, about: About) -> str:
     return " ".join(word for word in words if word)[:LABEL_LENGTH]
 
 
+def add_transfer(session: Session, message: Message) -> OutboxEntry:
+    """Store the transfer task of a stored message, labelled with what it concerns."""
+    return add(
+        session,
+        kinds.get(message.kind).task,
+        about=About.message(message),
+        message_id=message.id,
+    )
+
+
 def add(
     session: Session, task: TaskName, *, about: About | None = None, **kwargs: object
 ) -> OutboxEntry:

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from config.celery import TASK_QUEUES
 from config.settings import get_settings
 from config.tasks import SEND_ERROR_EMAIL, SEND_RECONCILIATION_EMAIL
-from sync_worker import kinds, outbox
+from sync_worker import outbox
 from sync_worker.db.models import Attempt, Message, MessageStatus, OutboxEntry, utcnow
 from sync_worker.db.session import session_scope
 
@@ -79,12 +79,7 @@ def _enqueue(session: Session, message: Message) -> int:
     # Given to the broker again: a worker that receives it takes the lease; one that never
     # arrives is lost again only after the broker's own visibility timeout.
     message.lease_until = utcnow() + dt.timedelta(seconds=_visibility_seconds())
-    return outbox.add(
-        session,
-        kinds.get(message.kind).task,
-        about=outbox.About.message(message),
-        message_id=message.id,
-    ).id
+    return outbox.add_transfer(session, message).id
 
 
 def _visibility_seconds() -> int:

@@ -360,6 +360,8 @@ def _http_error(exc: HTTPException) -> Response:
             f"the body is larger than {MAX_BODY_BYTES // MEBIBYTE} MiB: send the messages "
             "in several requests"
         )
+    elif isinstance(exc, NotFound):
+        text = NOT_FOUND  # a path no route takes answers as a missing record does
     else:
         text = exc.description or exc.name
     headers = {name: value for name, value in exc.get_headers() if name.lower() != "content-type"}

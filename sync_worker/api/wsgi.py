@@ -7,17 +7,11 @@ setting stops gunicorn at start, in one line.
 
 from __future__ import annotations
 
-import sys
-
-from config.settings import SettingsError, get_settings
+from config.settings import settings_or_exit
 from sync_worker import logging as sync_logging
 from sync_worker.api.app import application
 
-try:
-    _settings = get_settings()
-except SettingsError as exc:
-    sys.stderr.write(f"sync-worker api: configuration error: {exc}\n")
-    raise SystemExit(2) from None
+_settings = settings_or_exit("sync-worker api")
 sync_logging.configure_logging(_settings.log_level, _settings.log_format)
 
 __all__ = ["application"]

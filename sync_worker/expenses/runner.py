@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from sync_worker import counters, tenant_jobs
+from sync_worker import logging as sync_logging
 from sync_worker.db.models import Tenant
 from sync_worker.db.session import session_scope
 from sync_worker.expenses.importer import import_for_tenant, import_lock
@@ -29,6 +30,7 @@ def run_import(tenant_id: int, *, task_id: str | None = None) -> Decision:
         tenant = session.get(Tenant, tenant_id)
         enabled = tenant is not None and tenant.expense_import_enabled
         code = tenant.code if tenant is not None else str(tenant_id)
+    sync_logging.bind(tenant=code, step=STEP)
     if not enabled:  # switched off (or removed) since it was scheduled
         counters.expense_import(code, Action.SKIPPED)
         return Decision(Action.SKIPPED, reason=f"expense import of tenant {tenant_id} is off")

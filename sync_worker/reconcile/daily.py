@@ -7,6 +7,7 @@ and booked as every scheduled job's is (`sync_worker.tenant_jobs`).
 
 from __future__ import annotations
 
+from sync_worker import logging as sync_logging
 from sync_worker import tenant_jobs
 from sync_worker.db.models import Tenant
 from sync_worker.db.session import session_scope
@@ -28,6 +29,7 @@ def reconcile_daily(tenant_id: int, *, task_id: str | None = None) -> Decision:
         code = tenant.code if tenant is not None and tenant.reconcile_daily else None
     if code is None:  # switched off (or removed) since it was scheduled
         return Decision(Action.SKIPPED, reason=f"daily reconciliation of {tenant_id} is off")
+    sync_logging.bind(tenant=code, step=STEP)
     date_from, date_to = daily_period(today_in_oslo())
     try:
         report = reconcile(code, date_from, date_to, trigger=DAILY)

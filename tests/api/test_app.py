@@ -383,7 +383,10 @@ def test_a_database_that_is_down_is_503_without_its_address(door, monkeypatch):
 
 
 def test_an_unknown_path_and_a_wrong_method_answer_json(door):
-    assert door.get("/v1/nothing").status_code == 404
+    unknown = door.get("/v1/nothing")
+    assert (unknown.status_code, unknown.json) == (404, {"error": "not found"})
+    too_big = door.get("/v1/tenants/acme/expenses/99999999999/attachments/1")
+    assert (too_big.status_code, too_big.json) == (404, {"error": "not found"})
     wrong = door.client.delete("/v1/messages")
     assert wrong.status_code == 405
     assert "POST" in wrong.headers["Allow"]

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from config.settings import get_settings
+from sync_worker import logging as sync_logging
 from sync_worker.db.models import Attempt, OutboxEntry, Tenant
 from sync_worker.db.session import session_scope
 from sync_worker.errors import AuthenticationFailed
@@ -272,6 +273,17 @@ def test_poweroffice_go_down_retries_then_fails(books):
     books.admin.clear_faults()
     assert runner.run_import(books.tenant_id).action == "done"
     assert len(stored_expenses(books.tenant_id)) == 1
+
+
+def test_an_imports_log_lines_name_its_tenant(books):
+    sync_logging.clear_context()
+    runner.run_import(books.tenant_id)
+    try:
+        with session_scope() as session:
+            code = session.get_one(Tenant, books.tenant_id).code
+        assert sync_logging.bound_context() == {"tenant": code, "step": runner.STEP}
+    finally:
+        sync_logging.clear_context()
 
 
 def test_a_tenant_switched_off_is_not_imported(books):
