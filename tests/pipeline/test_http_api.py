@@ -86,7 +86,9 @@ def test_a_batch_over_http_is_transferred_and_followed_through_the_door(served):
     [voucher] = [v for v in tenant.vouchers() if str(v["InvoiceNo"]) == str(invoice["number"])]
     assert voucher["Id"] == state.pogo_id
     assert followed["history"], followed
-    assert {attempt["outcome"] for attempt in followed["history"]} <= {"ok", "skipped"}
+    # Nothing failed or was retried; a sample project's owner may be no employee (a warning).
+    outcomes = {attempt["outcome"] for attempt in followed["history"]}
+    assert outcomes <= {"ok", "skipped", "warning"} and "ok" in outcomes
 
     failed = door.call(
         "GET", f"/v1/tenants/{tenant.code}/transfers", token, params={"status": "failed"}
