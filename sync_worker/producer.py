@@ -63,18 +63,24 @@ def publish(message: dict[str, Any]) -> PublishResult:
     return result
 
 
-def publish_many(messages: Iterable[Any]) -> list[PublishResult]:
+def publish_many(messages: Iterable[Any], *, tenant: str | None = None) -> list[PublishResult]:
     """Publish a batch in one transaction; each bad message is refused with its own error,
-    whatever it breaks, and the rest go on."""
+    whatever it breaks, and the rest go on. With `tenant` (the HTTP door's token), a
+    message of any other tenant is refused as if that tenant were unknown."""
     results: list[PublishResult | None] = []
     accepted: list[tuple[int, Envelope, dict[str, Any]]] = []
     raws = list(messages)
     for raw in raws:
         try:
-            accepted.append((len(results), parse_message(raw), raw))
-            results.append(None)
+            envelope = parse_message(raw)
         except InvalidMessage as exc:
             results.append(PublishResult(known_message_id(raw), "refused", str(exc), "contract"))
+            continue
+        if tenant is not None and envelope.tenant != tenant:
+            results.append(_not_this_tokens(envelope))
+            continue
+        accepted.append((len(results), envelope, raw))
+        results.append(None)
     if accepted:
         with session_scope() as session:
             outcomes, entry_ids = _store(session, accepted)
@@ -106,6 +112,15 @@ def publish_documents(documents: Sequence[Document]) -> list[tuple[str, PublishR
         )
         for document in documents
     ]
+
+
+def _not_this_tokens(envelope: Envelope) -> PublishResult:
+    return _refused(
+        envelope,
+        f"tenant: '{shown(envelope.tenant)}' is not the tenant of this API token; a token "
+        "publishes its own tenant's messages only",
+        "unknown_tenant",
+    )
 
 
 def _store(

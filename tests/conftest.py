@@ -15,6 +15,7 @@ from config.settings import reset_settings_cache
 from sync_worker.db import migrate
 from sync_worker.db.models import Base
 from sync_worker.db.session import dispose_engines
+from sync_worker.notifications.mailbox import Mailbox
 from sync_worker.redis_store import reset_redis_clients
 from tests import services
 
@@ -90,6 +91,16 @@ def env(monkeypatch, database_url, redis_base_url) -> Iterator[pytest.MonkeyPatc
     _reset_caches()
     yield monkeypatch
     _reset_caches()
+
+
+@pytest.fixture
+def mailbox(env) -> Iterator[Mailbox]:
+    """A real SMTP server (aiosmtpd) for this test, the environment pointed at it."""
+    with Mailbox() as box:
+        env.setenv("SMTP_HOST", box.host)
+        env.setenv("SMTP_PORT", str(box.port))
+        reset_settings_cache()
+        yield box
 
 
 @pytest.fixture

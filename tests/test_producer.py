@@ -114,6 +114,20 @@ def test_a_batch_goes_on_past_its_bad_messages(company, redis_base_url):
     assert len(queued_tasks(redis_base_url)) == 1
 
 
+def test_a_tokens_batch_refuses_another_tenants_message_and_stores_its_own(company):
+    with session_scope() as session:
+        add_tenant(session, "rival", "rival-client-key")
+    own = company.message("customer.changed", company.customer())
+    rivals = dict(company.message("customer.changed", company.customer()), tenant="rival")
+
+    results = publish_many([own, rivals], tenant="acme")
+
+    assert [r.status for r in results] == ["accepted", "refused"]
+    assert results[1].reason == "unknown_tenant"
+    assert "not the tenant of this API token" in results[1].error
+    assert stored_messages() == 1
+
+
 def test_cli_publish_prints_one_line_per_message_and_fails_on_a_refusal(company, tmp_path):
     customer = company.customer()
     lines = [

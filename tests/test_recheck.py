@@ -19,7 +19,6 @@ from sync_worker.db.models import Attempt, EntityState, Message, SyncStatus, utc
 from sync_worker.db.session import session_scope
 from sync_worker.errors import ExportRefused, TransientError
 from sync_worker.notifications.error_emails import send_for_attempt
-from sync_worker.notifications.mailbox import Mailbox
 from sync_worker.producer import publish_many
 from sync_worker.tenants import TenantSettings, add_tenant
 from tests.conftest import BROKER_KEY_PREFIX
@@ -153,15 +152,6 @@ def test_a_run_requeues_and_records_the_recheck(tenant_id):
         [marker] = session.scalars(select(Attempt).where(Attempt.entity_state_id == state_id))
         assert (marker.step, marker.outcome) == (recheck.RECHECK_STEP, "queued")
     assert recheck.run() == 0  # nothing failed any more
-
-
-@pytest.fixture
-def mailbox(env):
-    with Mailbox() as box:
-        env.setenv("SMTP_HOST", box.host)
-        env.setenv("SMTP_PORT", str(box.port))
-        reset_settings_cache()
-        yield box
 
 
 def fail(state_id: int, tenant: int, error: ExportRefused) -> int:

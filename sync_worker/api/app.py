@@ -47,12 +47,10 @@ from sync_worker.api import auth, limits, openapi, store, views
 from sync_worker.api.limits import ID_MAX, MAX_BODY_BYTES, Bounds
 from sync_worker.db.models import SyncStatus
 from sync_worker.db.session import database_problem
-from sync_worker.errors import InvalidMessage
 from sync_worker.expenses import moment_api
 from sync_worker.poweroffice.limits import MEBIBYTE
-from sync_worker.producer import PublishResult, publish_many
+from sync_worker.producer import publish_many
 from sync_worker.schemas import json_text
-from sync_worker.schemas.messages import parse_message, shown
 from sync_worker.tenants import UnknownTenant
 
 log = logging.getLogger(__name__)
@@ -150,7 +148,7 @@ def _own(caller: auth.Caller, tenant: str) -> None:
 
 def _publish(request: Request, adapter: MapAdapter, caller: auth.Caller) -> Response:
     body = _json_body(request)
-    results = _publish_own(body if isinstance(body, list) else [body], caller.tenant)
+    results = publish_many(body if isinstance(body, list) else [body], tenant=caller.tenant)
     answer = views.published(results)
     log.info(
         "HTTP door: %d message(s): %s",
@@ -158,32 +156,6 @@ def _publish(request: Request, adapter: MapAdapter, caller: auth.Caller) -> Resp
         ", ".join(f"{answer[status]} {status}" for status in views.STATUSES),
     )
     return _json(answer)
-
-
-def _publish_own(messages: list[Any], tenant: str) -> list[PublishResult]:
-    """`publish_many` for the messages of the token's tenant; one naming another tenant is
-    refused on its own, the rest go on."""
-    foreign = [_foreign(raw, tenant) for raw in messages]
-    own = [raw for raw, refusal in zip(messages, foreign, strict=True) if refusal is None]
-    published = iter(publish_many(own))
-    return [f if f is not None else next(published) for f in foreign]
-
-
-def _foreign(raw: Any, tenant: str) -> PublishResult | None:
-    """The refusal of a valid message of another tenant; None for any other message (an
-    invalid one is refused by `publish_many`, in its own words)."""
-    try:
-        envelope = parse_message(raw)
-    except InvalidMessage:
-        return None
-    if envelope.tenant == tenant:
-        return None
-    return PublishResult(
-        envelope.message_id,
-        "refused",
-        f"message {envelope.message_id} ({envelope.type}): tenant: '{shown(envelope.tenant)}' "
-        "is not the tenant of this API token; a token publishes its own tenant's messages only",
-    )
 
 
 def _message(

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from sqlalchemy import select, update
 
-from config.settings import reset_settings_cache
 from config.tasks import (
     SEND_ERROR_EMAIL,
     SEND_RECONCILIATION_EMAIL,
@@ -20,7 +18,6 @@ from config.tasks import (
 from sync_worker import kinds
 from sync_worker.db.models import Attempt, OutboxEntry, Reconciliation, SyncStatus, Tenant
 from sync_worker.db.session import session_scope
-from sync_worker.notifications.mailbox import Mailbox
 from sync_worker.notifications.reconciliation_emails import send_for_reconciliation
 from sync_worker.policy import Action
 from sync_worker.reconcile import Problem, latest, reconcile
@@ -163,15 +160,6 @@ def test_a_daily_run_mails_what_needs_a_person_once_and_what_is_new_again(books)
 def daily_run(books) -> None:
     today = books.setup.company.today
     reconcile(books.setup.code, today - dt.timedelta(days=PERIOD_DAYS), today, trigger=DAILY)
-
-
-@pytest.fixture
-def mailbox(env):
-    with Mailbox() as box:
-        env.setenv("SMTP_HOST", box.host)
-        env.setenv("SMTP_PORT", str(box.port))
-        reset_settings_cache()
-        yield box
 
 
 def test_the_e_mail_lists_what_needs_a_person_with_its_fix_and_is_sent_once(books, mailbox):
