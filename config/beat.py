@@ -11,6 +11,7 @@ from config.tasks import (
     REQUEUE_STALLED_MESSAGES,
     SCHEDULE_EXPENSE_IMPORTS,
     SCHEDULE_RECONCILIATIONS,
+    WARM_UP_TENANTS,
     TaskName,
 )
 
@@ -42,6 +43,11 @@ def beat_schedule(settings: Settings) -> dict[str, Any]:
         # Re-drives the failures whose fix lies in PowerOffice Go (sync_worker.recheck).
         "recheck-failures": {
             **_entry(RECHECK_FAILURES, settings.recheck_interval_seconds),
+        },
+        # Renews tokens and look-ups in use before they run out, each tenant at its place
+        # in SYNC_WARMUP_INTERVAL_SECONDS (sync_worker.poweroffice.warmup).
+        "warm-up-tenants": {
+            **_entry(WARM_UP_TENANTS, settings.warmup_tick_seconds),
         },
     }
 

@@ -57,8 +57,11 @@ class Settings:
     task_soft_time_limit_seconds: int
     task_time_limit_seconds: int
     visibility_timeout_seconds: int
+    dispatch_window: int  # transfer tasks handed to the broker at most (sync_worker.dispatch)
     error_email_interval_seconds: int
     recheck_interval_seconds: int  # how often failures fixed in PowerOffice Go are re-checked
+    warmup_interval_seconds: int  # each active tenant's token and look-ups looked at this often
+    warmup_active_days: int  # a tenant with a message in as many days is kept warm; 0: none
     credit_note_wait_seconds: int
     wait_first_seconds: int
     wait_max_seconds: int
@@ -75,6 +78,12 @@ class Settings:
         scheduled) before the sweep gives it to another: a third of the task time limit,
         which bounds a step too, so a crashed worker's work moves on within minutes."""
         return max(10, self.task_time_limit_seconds // 3)
+
+    @property
+    def warmup_tick_seconds(self) -> float:
+        """How often beat runs the warm-up: each run takes the tenants whose turn falls in
+        its tick, a tenth of the interval (sync_worker.poweroffice.warmup)."""
+        return self.warmup_interval_seconds / 10
 
     @property
     def uses_embedded_redis(self) -> bool:
@@ -147,8 +156,10 @@ def _read(env: Env) -> dict[str, Any]:
             "POGO_RATE_LIMIT_PER_SECOND", 10, validate=Range(min=1, max=1000)
         ),
         "pogo_timeout_seconds": env.float("POGO_TIMEOUT_SECONDS", 30.0, validate=Range(min=1)),
+        # Hours: reference data changes seldom, the export rules look again when they refuse
+        # on it, and the warm-up renews it ahead in the background lane.
         "pogo_lookup_cache_seconds": env.int(
-            "POGO_LOOKUP_CACHE_SECONDS", 300, validate=Range(min=0, max=86400)
+            "POGO_LOOKUP_CACHE_SECONDS", 6 * 3600, validate=Range(min=0, max=86400)
         ),
         "smtp_host": env.str("SMTP_HOST", "localhost"),
         "smtp_port": env.int("SMTP_PORT", 25, validate=Range(min=1, max=65535)),
@@ -165,12 +176,18 @@ def _read(env: Env) -> dict[str, Any]:
         ),
         "task_time_limit_seconds": env.int("SYNC_TASK_TIME_LIMIT", 180, validate=positive),
         "visibility_timeout_seconds": env.int("SYNC_VISIBILITY_TIMEOUT", 3600, validate=positive),
+        "dispatch_window": env.int("SYNC_DISPATCH_WINDOW", 16, validate=Range(min=1, max=1000)),
         "error_email_interval_seconds": env.int(
             "SYNC_ERROR_EMAIL_INTERVAL", 3600, validate=Range(0)
         ),
         "recheck_interval_seconds": env.int(
             "SYNC_RECHECK_INTERVAL_SECONDS", 3600, validate=Range(min=10, max=86400)
         ),
+        "warmup_interval_seconds": env.int(
+            "SYNC_WARMUP_INTERVAL_SECONDS", 300, validate=Range(min=60, max=3600)
+        ),
+        # Five weeks: a tenant that invoices only at month-end is warm for its next run.
+        "warmup_active_days": env.int("SYNC_WARMUP_ACTIVE_DAYS", 35, validate=Range(0, 366)),
         "credit_note_wait_seconds": env.int(
             "SYNC_CREDIT_NOTE_WAIT_SECONDS", 600, validate=Range(0, 86400)
         ),

@@ -58,6 +58,7 @@ RECONCILE_TENANT = TaskName(
     "tasks.reconciliations.reconcile_tenant", QueueName.IMPORTS, "reconciliation"
 )
 RECHECK_FAILURES = TaskName("tasks.rechecks.recheck_failures", QueueName.IMPORTS)
+WARM_UP_TENANTS = TaskName("tasks.warmup.warm_up_tenants", QueueName.IMPORTS)
 SEND_RECONCILIATION_EMAIL = TaskName(
     "tasks.reconciliations.send_reconciliation_email",
     QueueName.NOTIFICATIONS,
@@ -79,5 +80,6 @@ ALL_TASKS = (
     RECONCILE_TENANT,
     RECHECK_FAILURES,
     SEND_RECONCILIATION_EMAIL,
+    WARM_UP_TENANTS,
 )
 TASK_MODULES = tuple(dict.fromkeys(task.module for task in ALL_TASKS))

@@ -66,15 +66,18 @@ def _acquire(key: tuple[int, int], wait_seconds: float, label: str) -> Iterator[
         with _local_lock(key, wait_seconds, label):
             yield
         return
-    with engine.connect() as connection:
+    # Autocommit: a session-level lock outlives transactions, so none is needed around it,
+    # and taking and releasing it costs no COMMIT. The lock_timeout set here stays with the
+    # connection, so it is reset before the connection goes back to the pool.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text(f"SET lock_timeout = '{int(wait_seconds * 1000)}ms'"))
         try:
             connection.execute(text("SELECT pg_advisory_lock(:a, :b)"), {"a": key[0], "b": key[1]})
         except OperationalError as exc:
             if getattr(exc.orig, "pgcode", None) != LOCK_NOT_AVAILABLE:
                 raise  # a lost connection is not a busy entity
+            connection.execute(text("RESET lock_timeout"))
             raise EntityBusy(f"{label} is being worked on by another worker") from None
-        connection.commit()
         try:
             yield
         finally:
@@ -82,7 +85,6 @@ def _acquire(key: tuple[int, int], wait_seconds: float, label: str) -> Iterator[
                 text("SELECT pg_advisory_unlock(:a, :b)"), {"a": key[0], "b": key[1]}
             )
             connection.execute(text("RESET lock_timeout"))
-            connection.commit()
 
 
 @contextmanager

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from config.settings import get_settings
-from sync_worker import kinds, outbox
+from sync_worker import dispatch, kinds
 from sync_worker.db.models import (
     Attempt,
     EntityState,
+    Lane,
     Message,
     MessageStatus,
     SyncStatus,
@@ -58,7 +59,8 @@ def retransfer(tenant_code: str, kind: str, numbers: list[str]) -> list[Requeste
     if not kinds.get(kind).retransferable:
         allowed = ", ".join(kinds.names(retransferable=True))
         raise ValueError(f"only {allowed} can be transferred again by number, not {kind}")
-    results, entry_ids = [], []
+    results = []
+    lane = dispatch.lane_of(len(numbers))
     with session_scope() as session:
         tenant = get_tenant(session, tenant_code)
         for number in numbers:
@@ -70,22 +72,21 @@ def retransfer(tenant_code: str, kind: str, numbers: list[str]) -> list[Requeste
                     )
                 )
                 continue
-            message = _manual_copy(latest)
+            message = _manual_copy(latest, lane)
             session.add(message)
-            session.flush()
-            entry_ids.append(_enqueue(session, message))
             results.append(
                 Requested(
                     f"{kind} {number}", True, f"version {latest.version} queued as {message.id}"
                 )
             )
-    outbox.send(entry_ids)
+    dispatch.fill()
     return results
 
 
 def retry(state_ids: list[int]) -> list[Requested]:
     """Re-drive failed transfers: each resumes at the step that failed."""
-    results, entry_ids = [], []
+    results = []
+    lane = dispatch.lane_of(len(state_ids))
     with session_scope() as session:
         for state_id in state_ids:
             state = session.get(EntityState, state_id)
@@ -111,11 +112,12 @@ def retry(state_ids: list[int]) -> list[Requested]:
                 continue
             latest.status = MessageStatus.QUEUED
             latest.error = None
-            latest.lease_until = None  # a lease of its last run must not send it twice
+            latest.lane = lane
             state.status, state.attempts = SyncStatus.PENDING, 0
-            entry_ids.append(_enqueue(session, latest))
+            # A lease of its last run must not send it twice: it waits for a turn.
+            dispatch.give_back(session, [latest.id])
             results.append(Requested(name, True, f"resumes after step {state.step or 'start'}"))
-    outbox.send(entry_ids)
+    dispatch.fill()
     return results
 
 
@@ -156,7 +158,7 @@ def newest_copy(session, tenant_id: int, kind: str, number: str) -> Message | No
     )
 
 
-def _manual_copy(latest: Message) -> Message:
+def _manual_copy(latest: Message, lane: Lane) -> Message:
     payload = dict(latest.payload, message_id=str(uuid.uuid4()), trigger="manual")
     return Message(
         id=payload["message_id"],
@@ -170,11 +172,8 @@ def _manual_copy(latest: Message) -> Message:
         received_at=utcnow(),
         payload=payload,
         status=MessageStatus.QUEUED,
+        lane=lane,
     )
-
-
-def _enqueue(session, message: Message) -> int:
-    return outbox.add_transfer(session, message).id
 
 
 def entity_states(

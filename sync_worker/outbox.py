@@ -8,6 +8,10 @@ before marking, so a crash in between sends a task twice, never zero times; ever
 is idempotent for that reason. Each entry carries a label, what the task is about in words
 (`label`), sent as the task's `argsrepr` for Flower and the worker's log.
 
+A transfer has no entry here: its stored message is its own, handed to the broker when its
+tenant's turn comes (`sync_worker.dispatch`). Its follow-ups (a PDF's fallback upload, an
+error e-mail) and beat's scheduled work are entries.
+
 Sending gives up within seconds when the broker is unreachable (`PUBLISH_RETRY_POLICY`):
 what was committed is safe in the outbox, and the caller (Moment's backend, an operator's
 command) is not kept waiting for a broker that the relay will find again.
@@ -20,13 +24,14 @@ import logging
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from typing import Protocol
 
 import redis
 from celery import Celery
 from kombu import Producer
 from kombu.exceptions import OperationalError as BrokerError
 from kombu.utils.url import maybe_sanitize_url
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from config.settings import get_settings
@@ -80,16 +85,6 @@ def label(task: TaskName, about: About) -> str:
     return " ".join(word for word in words if word)[:LABEL_LENGTH]
 
 
-def add_transfer(session: Session, message: Message) -> OutboxEntry:
-    """Store the transfer task of a stored message, labelled with what it concerns."""
-    return add(
-        session,
-        kinds.get(message.kind).task,
-        about=About.message(message),
-        message_id=message.id,
-    )
-
-
 def add(
     session: Session, task: TaskName, *, about: About | None = None, **kwargs: object
 ) -> OutboxEntry:
@@ -106,28 +101,6 @@ def add(
     return entry
 
 
-def add_many(
-    session: Session, tasks: Sequence[tuple[TaskName, dict[str, object], About]]
-) -> list[int]:
-    """Store several (task, kwargs, about) in one INSERT; returns their ids in order.
-
-    One statement instead of one flush per entry: the producer stores hundreds at a time.
-    """
-    if not tasks:
-        return []
-    rows = [
-        {
-            "task_name": task.name,
-            "queue": str(task.queue),
-            "args": kwargs,
-            "label": label(task, about),
-        }
-        for task, kwargs, about in tasks
-    ]
-    statement = insert(OutboxEntry).returning(OutboxEntry.id, sort_by_parameter_order=True)
-    return list(session.scalars(statement, rows))
-
-
 def send(entry_ids: Iterable[int], app: Celery | None = None) -> int:
     """Send committed entries now; returns how many went out. Failures stay for the relay."""
     ids = list(entry_ids)
@@ -140,6 +113,16 @@ def send(entry_ids: Iterable[int], app: Celery | None = None) -> int:
             )
         )
         return _send_and_mark(session, entries, app)
+
+
+def settle(session: Session, entry_id: int) -> None:
+    """Mark a stored fallback task as needless, in `session`'s transaction: what it would
+    do was done. Marked sent, never deleted, so the outbox keeps every task decided on."""
+    session.execute(
+        update(OutboxEntry)
+        .where(OutboxEntry.id == entry_id, OutboxEntry.sent_at.is_(None))
+        .values(sent_at=utcnow())
+    )
 
 
 def relay(app: Celery | None = None, *, limit: int = 500) -> int:
@@ -162,53 +145,64 @@ def relay(app: Celery | None = None, *, limit: int = 500) -> int:
 def _send_and_mark(session: Session, entries: list[OutboxEntry], app: Celery | None) -> int:
     if app is None:
         from sync_worker.app import app
-    sent = _send_all(app, entries)
-    if sent:
-        session.execute(
-            update(OutboxEntry).where(OutboxEntry.id.in_(sent)).values(sent_at=utcnow())
-        )
-    return len(sent)
+    if not send_now(app, entries):
+        return 0
+    session.execute(
+        update(OutboxEntry)
+        .where(OutboxEntry.id.in_([entry.id for entry in entries]))
+        .values(sent_at=utcnow())
+    )
+    return len(entries)
 
 
-def _send_all(app: Celery, entries: list[OutboxEntry]) -> list[int]:
-    """Send the entries; returns the ids sent, none when sending failed.
+class Outgoing(Protocol):
+    """A task to send: an outbox entry, or a message's turn (`sync_worker.dispatch`)."""
+
+    task_name: str
+    args: dict[str, object]
+    label: str | None
+    queue: str
+
+
+def send_now(app: Celery, tasks: Sequence[Outgoing]) -> bool:
+    """Send the tasks; False when sending failed, and then any of them may or may not be
+    on the broker.
 
     They go out through one producer in a kombu publish batch: on Redis, one pipelined
     round trip instead of one (and a fresh client) per task, which was half the producer's
-    time per message. A failed batch may have been delivered in part, so nothing is marked
-    and the relay sends it all again: twice at worst, never lost (see above).
+    time per message. A failed batch may have been delivered in part, so the caller sends
+    it all again later: twice at worst, never lost (see above).
     """
-    if not entries:
-        return []
+    if not tasks:
+        return False
     try:
         with app.producer_or_acquire() as producer, _batch(producer):
-            for entry in entries:
+            for task in tasks:
                 app.send_task(
-                    entry.task_name,
-                    kwargs=entry.args,
-                    argsrepr=entry.label,  # Celery's own repr of the ids when None
-                    queue=entry.queue,
+                    task.task_name,
+                    kwargs=task.args,
+                    argsrepr=task.label,  # Celery's own repr of the ids when None
+                    queue=task.queue,
                     producer=producer,
                     retry=True,
                     retry_policy=PUBLISH_RETRY_POLICY,
                 )
     except _BROKER_DOWN as exc:
-        count = len(entries)
+        count = len(tasks)
         log.warning(
             "stored; %s: %s sent when it is back",
             broker_problem(exc, app.conf.broker_url),
             "it is" if count == 1 else f"its {count} tasks are",
         )
-        return []
+        return False
     except Exception:  # not the broker being down: a bug, with its traceback for a person
         log.exception(
-            "could not send %d outbox entries (first %s, %s); the relay retries",
-            len(entries),
-            entries[0].id,
-            entries[0].task_name,
+            "could not send %d tasks (first %s); they are sent again later",
+            len(tasks),
+            tasks[0].task_name,
         )
-        return []
-    return [entry.id for entry in entries]
+        return False
+    return True
 
 
 def broker_problem(exc: BaseException, url: str | None = None) -> str:

@@ -5,8 +5,10 @@
     results = publish_many(list_of_messages)  # one result per message, never raises for one
     labelled = publish_text(json_text)        # ("line 3", result) per document in the text
 
-A message is checked against the contract, stored in the database in the same
-transaction as its outbox entry, and only after the commit is its Celery task sent. A
+A message is checked against the contract and stored in the database; the stored message
+is its own outbox entry. In the same transaction it takes its turn when the broker's
+window has room (`sync_worker.dispatch`: fair to every tenant), and only after the commit
+is its Celery task sent; otherwise it waits, stored, for its turn. A
 batch is judged message by message: a bad one is refused with its own error, whatever it
 breaks (the contract refuses at the door what the database cannot hold), and the rest are
 stored. The same `message_id` twice is stored once and enqueued once; with other content
@@ -16,6 +18,7 @@ payload, the PDF, or a secret.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -25,7 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
-from sync_worker import counters, kinds, outbox
+from sync_worker import counters, dispatch
 from sync_worker.db.models import Message, MessageStatus, Tenant, utcnow
 from sync_worker.db.session import session_scope
 from sync_worker.errors import InvalidMessage
@@ -82,9 +85,12 @@ def publish_many(messages: Iterable[Any], *, tenant: str | None = None) -> list[
         accepted.append((len(results), envelope, raw))
         results.append(None)
     if accepted:
+        room = dispatch.room()  # asked first: the broker is not asked inside the transaction
         with session_scope() as session:
-            outcomes, entry_ids = _store(session, accepted)
-        outbox.send(entry_ids)
+            outcomes, inserted = _store(session, accepted)
+            # Their turns are taken in the same transaction: one commit a call.
+            turns = dispatch.take_turns(session, room) if inserted and room else []
+        dispatch.send(turns)
         for index, result in outcomes.items():
             results[index] = result
     for raw, result in zip(raws, results, strict=True):
@@ -125,7 +131,7 @@ def _not_this_tokens(envelope: Envelope) -> PublishResult:
 
 def _store(
     session: Session, accepted: list[tuple[int, Envelope, dict[str, Any]]]
-) -> tuple[dict[int, PublishResult], list[int]]:
+) -> tuple[dict[int, PublishResult], set[str]]:
     tenants = _tenant_ids(session, {envelope.tenant for _, envelope, _ in accepted})
     outcomes: dict[int, PublishResult] = {}
     firsts: dict[str, dict[str, Any]] = {}  # the first row of each message_id in the batch
@@ -141,21 +147,9 @@ def _store(
         elif envelope.message_id not in firsts:
             firsts[envelope.message_id] = _row(envelope, raw, tenants[envelope.tenant])
             first_index[envelope.message_id] = index
+    _set_lanes(firsts.values())
     inserted, refused = _insert_new(session, list(firsts.values()))
     stored = _stored_payloads(session, set(firsts) - inserted - set(refused))
-    codes = {tenant_id: code for code, tenant_id in tenants.items()}
-    entry_ids = outbox.add_many(
-        session,
-        [
-            (
-                kinds.get(row["kind"]).task,
-                {"message_id": row["id"]},
-                outbox.About(codes[row["tenant_id"]], row["kind"], row["entity_number"]),
-            )
-            for row in firsts.values()
-            if row["id"] in inserted
-        ],
-    )
     for index, envelope, raw in accepted:
         if index in outcomes:
             continue
@@ -168,7 +162,15 @@ def _store(
             # Stored before, or earlier in this batch: the same message again, or not.
             earlier = stored.get(message_id, firsts[message_id]["payload"])
             outcomes[index] = _duplicate_or_changed(envelope, raw, earlier)
-    return outcomes, entry_ids
+    return outcomes, inserted
+
+
+def _set_lanes(rows: Iterable[dict[str, Any]]) -> None:
+    """A tenant's only message in this call is interactive, several are bulk."""
+    rows = list(rows)
+    per_tenant = Counter(row["tenant_id"] for row in rows)
+    for row in rows:
+        row["lane"] = dispatch.lane_of(per_tenant[row["tenant_id"]])
 
 
 def _duplicate_or_changed(
@@ -222,6 +224,7 @@ def _row(envelope: Envelope, raw: dict[str, Any], tenant_id: int) -> dict[str, A
         "received_at": utcnow(),
         "payload": raw,
         "status": MessageStatus.QUEUED,
+        "dispatched_at": None,  # it waits for its turn (sync_worker.dispatch)
     }
 
 

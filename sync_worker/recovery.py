@@ -13,12 +13,15 @@ Three ways a message's task can be lost, and how each is found:
   keeps in the broker's Redis is gone. Every unfinished message is enqueued again, and the
   e-mails sent to the broker within the e-mail interval are sent again (they are deduplicated
   by their error within that interval, so nobody gets one twice);
-- **anything else** (an enqueue that never reached the broker and was not in the outbox):
-  still queued, never tried, and older than the broker's visibility timeout.
+- **anything else** (a dispatcher gone between its commit and its send, a task that
+  never reached the broker): handed out longer than `NEVER_RECEIVED` ago and never
+  received by a worker.
 
-PostgreSQL is the truth: enqueueing a message again is always safe, because every task is
-idempotent (a finished message is skipped, a running one waits on its entity's lock, a
-posted voucher is never posted again).
+A lost message is given back to the dispatcher (`sync_worker.dispatch.give_back`) to wait
+for its tenant's turn, and the sweep fills the broker's window, as every sweep does (it is
+the dispatcher's backstop too). PostgreSQL is the truth: enqueueing a message again is
+always safe, because every task is idempotent (a finished message is skipped, a running
+one waits on its entity's lock, a posted voucher is never posted again).
 """
 
 from __future__ import annotations
@@ -28,70 +31,73 @@ import logging
 
 import redis
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from config.celery import TASK_QUEUES
 from config.settings import get_settings
 from config.tasks import SEND_ERROR_EMAIL, SEND_RECONCILIATION_EMAIL
-from sync_worker import outbox
-from sync_worker.db.models import Attempt, Message, MessageStatus, OutboxEntry, utcnow
+from sync_worker import dispatch
+from sync_worker.db.models import Message, MessageStatus, OutboxEntry, utcnow
 from sync_worker.db.session import session_scope
 
 log = logging.getLogger(__name__)
 
-BATCH = 500  # messages enqueued again per sweep and rule; the next sweep takes the rest
+BATCH = 500  # messages given back per sweep and rule; the next sweep takes the rest
+NEVER_RECEIVED_LEASES = 2
 BROKER_MARK = "sync-worker:broker-intact"  # gone from the broker's Redis: it lost its data
 EMAIL_TASKS = (SEND_ERROR_EMAIL.name, SEND_RECONCILIATION_EMAIL.name)
 
 
 def sweep() -> int:
-    """Enqueue again every message whose task was lost; how many were enqueued."""
+    """Give every message whose task was lost back to the dispatcher, then fill the
+    broker's window; how many were given back."""
     requeued = _after_broker_loss() if _broker_lost_its_data() else 0
     with session_scope() as session:
         expired = list(session.scalars(_lease_run_out()))
-        never = list(session.scalars(_never_tried()))
-    return requeued + _requeue(expired, _still_expired) + _requeue(never, _still_untried)
-
-
-def _requeue(message_ids: list[str], still_lost=lambda query: query) -> int:
-    """Enqueue the messages again: those still lost once locked (`still_lost`); those
-    another sweep holds right now are its to do."""
-    requeued = 0
-    for start in range(0, len(message_ids), BATCH):
-        with session_scope() as session:
-            messages = session.scalars(
-                still_lost(select(Message))
-                .where(
-                    Message.id.in_(message_ids[start : start + BATCH]),
-                    Message.status == MessageStatus.QUEUED,
-                )
-                .with_for_update(skip_locked=True)
-            )
-            entry_ids = [_enqueue(session, message) for message in messages]
-        outbox.send(entry_ids)
-        requeued += len(entry_ids)
-    if requeued:
-        log.warning("enqueued %d messages again whose task was lost", requeued)
+        never = list(session.scalars(_never_received()))
+    requeued += _requeue(expired, _still_expired) + _requeue(never, _still_unreceived)
+    dispatch.fill()
     return requeued
 
 
-def _enqueue(session: Session, message: Message) -> int:
-    # Given to the broker again: a worker that receives it takes the lease; one that never
-    # arrives is lost again only after the broker's own visibility timeout.
-    message.lease_until = utcnow() + dt.timedelta(seconds=_visibility_seconds())
-    return outbox.add_transfer(session, message).id
+def _requeue(message_ids: list[str], still_lost=lambda query: query) -> int:
+    """Give the messages back to wait for a turn: those still lost once locked
+    (`still_lost`); those another sweep holds right now are its to do."""
+    requeued = 0
+    for start in range(0, len(message_ids), BATCH):
+        with session_scope() as session:
+            lost = list(
+                session.scalars(
+                    still_lost(select(Message.id))
+                    .where(
+                        Message.id.in_(message_ids[start : start + BATCH]),
+                        Message.status == MessageStatus.QUEUED,
+                    )
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            dispatch.give_back(session, lost)
+        requeued += len(lost)
+    if requeued:
+        log.warning("gave %d messages whose task was lost back to the dispatcher", requeued)
+    return requeued
 
 
-def _visibility_seconds() -> int:
-    return get_settings().visibility_timeout_seconds + 60
+def never_received_cutoff() -> dt.datetime:
+    """Handed to the broker before this and never received: lost. Two leases: the broker
+    holds a short window only (`SYNC_DISPATCH_WINDOW`), so a task waits there seconds,
+    not minutes, unless every worker is gone; and then giving it back sends nothing again
+    while the window is full."""
+    return utcnow() - NEVER_RECEIVED_LEASES * dt.timedelta(seconds=get_settings().lease_seconds)
 
 
 def _still_expired(query):
     return query.where(Message.lease_until < utcnow())
 
 
-def _still_untried(query):
-    return query.where(Message.lease_until.is_(None))
+def _still_unreceived(query):
+    return query.where(
+        Message.lease_until.is_(None), Message.dispatched_at < never_received_cutoff()
+    )
 
 
 def _lease_run_out():
@@ -102,29 +108,24 @@ def _lease_run_out():
     )
 
 
-def _never_tried():
-    """Still queued, never held, nothing tried for longer than any task may wait."""
-    cutoff = utcnow() - dt.timedelta(seconds=_visibility_seconds())
-    recent = select(Attempt.id).where(
-        Attempt.message_id == Message.id, Attempt.created_at >= cutoff
-    )
+def _never_received():
+    """Still queued, handed to the broker long ago, never held by a worker."""
     return (
         select(Message.id)
         .where(
             Message.status == MessageStatus.QUEUED,
             Message.lease_until.is_(None),
-            Message.received_at < cutoff,
-            ~recent.exists(),
+            Message.dispatched_at < never_received_cutoff(),
         )
-        .order_by(Message.received_at)
+        .order_by(Message.dispatched_at)
         .limit(BATCH)
     )
 
 
 def _after_broker_loss() -> int:
     """The queues' routes declared again (they were keys in the lost Redis: without them a
-    task sent to its queue is undeliverable), then everything unfinished goes out again,
-    and the e-mails of the interval."""
+    task sent to its queue is undeliverable), then everything unfinished waits for its
+    turn again, and the e-mails of the interval go out again."""
     _declare_queues()
     since = utcnow() - dt.timedelta(seconds=get_settings().error_email_interval_seconds)
     with session_scope() as session:
@@ -140,7 +141,10 @@ def _after_broker_loss() -> int:
                 .order_by(Message.received_at)
             )
         )
-    log.warning("the broker lost its data: %d unfinished messages go out again", len(unfinished))
+    log.warning(
+        "the broker lost its data: %d unfinished messages wait for their turn again",
+        len(unfinished),
+    )
     return _requeue(unfinished)
 
 

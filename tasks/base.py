@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from celery import Task
 
-from sync_worker import policy
+from sync_worker import dispatch, policy
 from sync_worker.errors import SyncError, TransientError
 from sync_worker.failures import as_sync_error
 from sync_worker.policy import Action, Decision
@@ -32,7 +32,15 @@ TRANSFER_TASK = {"bind": True, "acks_late": True, "max_retries": None, "throws":
 
 def run_transfer(task: Task, handler: Handler, message_id: str) -> str:
     """Run the transfer; a decision to wait or retry re-schedules the task, a failure
-    ends it as failed."""
+    ends it as failed. Whatever the outcome, the broker's window is filled again: the next
+    tenant's turn (`sync_worker.dispatch`)."""
+    try:
+        return _run_transfer(task, handler, message_id)
+    finally:
+        dispatch.fill()
+
+
+def _run_transfer(task: Task, handler: Handler, message_id: str) -> str:
     try:
         decision = run_message(message_id, handler, task_id=task.request.id)
     except Exception as exc:

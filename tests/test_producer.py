@@ -1,4 +1,5 @@
-"""The producer: validate, store with its outbox entry, enqueue after commit; ids only."""
+"""The producer: validate, store, take the message's turn in the same transaction, enqueue
+after commit; ids only."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import json
 from decimal import Decimal
 
 import pytest
-import redis
 from click.testing import CliRunner
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
@@ -22,6 +22,7 @@ from sync_worker.errors import InvalidMessage
 from sync_worker.producer import publish, publish_many, publish_text
 from sync_worker.tenants import add_tenant
 from tests.conftest import BROKER_KEY_PREFIX
+from tests.support.broker import queued_tasks
 from tests.support.worker import clear_broker
 
 CLIENT_KEY = "client-key-that-must-never-travel"
@@ -33,11 +34,6 @@ def company(clean_db, redis_base_url):
     with session_scope() as session:
         add_tenant(session, "acme", CLIENT_KEY)
     return SampleCompany("acme")
-
-
-def queued_tasks(redis_base_url) -> list[dict]:
-    broker = redis.Redis.from_url(f"{redis_base_url}/13")
-    return [json.loads(raw) for raw in broker.lrange(f"{BROKER_KEY_PREFIX}transfers", 0, -1)]
 
 
 def stored_messages() -> int:
@@ -59,7 +55,8 @@ def test_a_valid_message_is_stored_then_enqueued_with_its_id_only(company, redis
     with session_scope() as session:
         stored = session.get(Message, message["message_id"])
         assert stored.payload == message and stored.kind == "customer"
-        assert session.scalar(select(OutboxEntry.sent_at)) is not None
+        assert stored.dispatched_at is not None  # its turn taken in the same transaction
+        assert session.scalar(select(func.count()).select_from(OutboxEntry)) == 0
 
 
 def test_an_invoice_task_carries_no_pdf(company, redis_base_url):

@@ -10,7 +10,7 @@ import redis
 from sqlalchemy import select, update
 
 from config.settings import get_settings
-from config.tasks import SEND_ERROR_EMAIL, TRANSFER_CUSTOMER
+from config.tasks import SEND_ERROR_EMAIL
 from sandbox.sample_data import SampleCompany
 from sync_worker import leases, recovery
 from sync_worker.db.models import Attempt, Message, MessageStatus, OutboxEntry, utcnow
@@ -18,6 +18,7 @@ from sync_worker.db.session import session_scope
 from sync_worker.producer import publish_many
 from sync_worker.tenants import TenantSettings, add_tenant
 from tests.conftest import BROKER_KEY_PREFIX
+from tests.support.broker import empty_queue, queued_message_ids
 from tests.support.worker import clear_broker
 
 
@@ -36,19 +37,11 @@ def published(company, count: int = 1) -> list[str]:
     return [message["message_id"] for message in messages]
 
 
-def requeued_ids(since_id: int) -> list[str]:
-    with session_scope() as session:
-        entries = session.scalars(
-            select(OutboxEntry).where(
-                OutboxEntry.id > since_id, OutboxEntry.task_name == TRANSFER_CUSTOMER.name
-            )
-        )
-        return sorted(entry.args["message_id"] for entry in entries)
-
-
-def last_entry_id() -> int:
-    with session_scope() as session:
-        return session.scalar(select(OutboxEntry.id).order_by(OutboxEntry.id.desc()).limit(1))
+def sent_again(redis_base_url: str) -> list[str]:
+    """The messages whose task is in the broker; emptied for the next look."""
+    ids = sorted(queued_message_ids(redis_base_url))
+    empty_queue(redis_base_url)
+    return ids
 
 
 def test_the_lease_is_one_third_of_the_task_time_limit(env):
@@ -57,8 +50,9 @@ def test_the_lease_is_one_third_of_the_task_time_limit(env):
     assert get_settings().lease_seconds == 80
 
 
-def test_a_message_whose_lease_ran_out_is_enqueued_again_and_no_other(company):
+def test_a_message_whose_lease_ran_out_is_sent_again_and_no_other(company, redis_base_url):
     dead, alive, waiting = published(company, 3)
+    sent_again(redis_base_url)  # their first dispatch
     leases.hold([dead, alive])
     leases.hold([waiting], beyond=600)  # a retry's countdown, in a live worker's memory
     with session_scope() as session:
@@ -67,16 +61,14 @@ def test_a_message_whose_lease_ran_out_is_enqueued_again_and_no_other(company):
             .where(Message.id == dead)
             .values(lease_until=utcnow() - dt.timedelta(seconds=1))
         )
-    before = last_entry_id()
 
     assert recovery.sweep() == 1
 
-    assert requeued_ids(before) == [dead]
+    assert sent_again(redis_base_url) == [dead]
     with session_scope() as session:
-        # Given back to the broker: lost again only after the visibility timeout.
-        lease = session.get_one(Message, dead).lease_until
-    visibility = get_settings().visibility_timeout_seconds
-    assert lease > utcnow() + dt.timedelta(seconds=visibility)
+        # Handed out again, to be held by the worker that receives it.
+        again = session.get_one(Message, dead)
+        assert again.lease_until is None and again.dispatched_at is not None
     assert recovery.sweep() == 0
 
 
@@ -91,16 +83,31 @@ def test_a_finished_message_is_never_enqueued_again(company):
     assert recovery.sweep() == 0
 
 
-def test_a_queued_message_never_tried_for_longer_than_the_visibility_timeout(company):
-    old, _fresh = published(company, 2)
+def test_a_message_handed_out_but_never_received_is_sent_again(company, redis_base_url):
+    lost, _fresh = published(company, 2)
+    sent_again(redis_base_url)
+    long_ago = recovery.never_received_cutoff() - dt.timedelta(seconds=1)
     with session_scope() as session:
-        session.get_one(Message, old).received_at = utcnow() - dt.timedelta(hours=3)
-    before = last_entry_id()
+        session.get_one(Message, lost).dispatched_at = long_ago
 
     assert recovery.sweep() == 1
 
-    assert requeued_ids(before) == [old]
-    assert recovery.sweep() == 0  # waiting behind a backlog is not being lost again
+    assert sent_again(redis_base_url) == [lost]
+    assert recovery.sweep() == 0  # just handed out again: not lost again
+
+
+def test_a_message_waiting_for_its_turn_is_the_dispatchers_not_lost(company, redis_base_url):
+    [waiting] = published(company)
+    sent_again(redis_base_url)
+    with session_scope() as session:
+        message = session.get_one(Message, waiting)
+        message.dispatched_at = None
+        message.received_at = utcnow() - dt.timedelta(hours=3)
+    with session_scope() as session:
+        session.execute(update(Message).values(status=MessageStatus.QUEUED))
+
+    assert recovery.sweep() == 0  # not lost: the sweep's fill gives it its turn
+    assert sent_again(redis_base_url) == [waiting]
 
 
 def test_after_the_broker_lost_its_data_every_unfinished_message_goes_out_again(
@@ -117,11 +124,10 @@ def test_after_the_broker_lost_its_data_every_unfinished_message_goes_out_again(
                 task_name=SEND_ERROR_EMAIL.name, args={"attempt_id": attempt.id}, sent_at=utcnow()
             )
         )
-    before = last_entry_id()
     clear_broker(f"{redis_base_url}/13", BROKER_KEY_PREFIX)  # as FLUSHALL would
 
     assert recovery.sweep() == 2
-    assert requeued_ids(before) == sorted(unfinished[1:])
+    assert sent_again(redis_base_url) == sorted(unfinished[1:])
     with session_scope() as session:
         [email] = session.scalars(
             select(OutboxEntry).where(OutboxEntry.task_name == SEND_ERROR_EMAIL.name)

@@ -1,9 +1,11 @@
 """The simulator as a WSGI application: PowerOffice Go's v2 API behind a gateway, plus
 the admin API under `/_admin`.
 
-An API request passes, in order: arrival (statistics), injected latency, routing, a
+An API request passes, in order: arrival (statistics), injected transit jitter, routing, a
 proxy in front of everything (an injected HTML page answers instead), the gateway
-(subscription key, injected 429 burst, rate limit, injected 5xx), the bearer token, the
+(subscription key, injected 429 burst, rate limit, injected 5xx), injected latency (the
+answer time, after the gateway: a gateway counts a request when it arrives, as Azure API
+Management's rate-limit policy does, before the backend), the bearer token, the
 published v2 OpenAPI (a request it refuses is answered 400 here, whatever the handler
 would do), the integration's privileges (403), and the handler, which runs holding the
 store's lock. A 2xx write can then have its response "lost": the connection is closed
@@ -101,9 +103,7 @@ class Simulator:
     def _serve_api(self, request: Request) -> Response:
         key = subscription_key(request)
         self.stats.arrived(key)
-        delay = self.faults.delay_seconds()
-        if delay:
-            time.sleep(delay)
+        _pause(self.faults.transit_seconds())
         try:
             route, args = self._routes.match(request.path, request.method)
         except ApiError as error:
@@ -115,7 +115,9 @@ class Simulator:
             # A proxy in front answered: neither the rate limit nor PowerOffice Go saw it.
             self.stats.answered(route.label, GATEWAY_PAGE)
             return gateway_page(page_status)
-        response = self._gateway(request, key) or self._handle(request, route, args)
+        refusal = self._gateway(request, key)
+        _pause(self.faults.delay_seconds())
+        response = refusal or self._handle(request, route, args)
         outcome: int | str = response.status_code
         if response.status_code < 300 and self.faults.take_lost_response(method, path):
             _drop_connection(request.environ)
@@ -194,3 +196,8 @@ def _drop_connection(environ: dict[str, Any]) -> None:
     if connection is None:
         raise RuntimeError("losing a response needs werkzeug's server (environ['werkzeug.socket'])")
     connection.shutdown(socket.SHUT_RDWR)
+
+
+def _pause(seconds: float) -> None:
+    if seconds:
+        time.sleep(seconds)

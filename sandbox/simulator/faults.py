@@ -1,6 +1,7 @@
-"""Injected faults: latency, 5xx answers, a burst of 429s, tokens that die early, writes
-that land while their response is lost, and what a gateway in front of PowerOffice Go
-does: answer with its own HTML page, or pass on a success's body cut short.
+"""Injected faults: latency (the answer time) and transit jitter (before the gateway counts
+a request), 5xx answers, a burst of 429s, tokens that die early, writes that land while
+their response is lost, and what a gateway in front of PowerOffice Go does: answer with
+its own HTML page, or pass on a success's body cut short.
 
 Counted faults ("the next N") are exact; shares ("error_rate") draw from a random
 generator seeded by `random_seed`, so a run can be repeated. Paths are matched as
@@ -27,6 +28,9 @@ PAGE_STATUSES = frozenset(status.value for status in HTTPStatus if status.value 
 class FaultConfig:
     latency_ms: int = 0
     latency_jitter_ms: int = 0  # up to this much more, drawn per request
+    # On the way in, before the gateway counts the request: the spread the client's own
+    # limiter must absorb (latency is the answer time, after the gateway).
+    transit_jitter_ms: int = 0
     error_rate: float = 0.0  # share of matching requests answered 5xx
     error_count: int = 0  # the next N matching requests are answered 5xx
     error_statuses: tuple[int, ...] = (500, 503)
@@ -52,6 +56,7 @@ class FaultConfig:
         counts = (
             self.latency_ms,
             self.latency_jitter_ms,
+            self.transit_jitter_ms,
             self.error_count,
             self.rate_limit_burst,
             self.lose_responses,
@@ -131,6 +136,11 @@ class FaultInjector:
             # No draw without jitter, so latency settings do not shift the 5xx sequence.
             jitter = self._random.uniform(0, jitter_ms) if jitter_ms else 0.0
             return (self.config.latency_ms + jitter) / 1000
+
+    def transit_seconds(self) -> float:
+        with self._lock:
+            jitter_ms = self.config.transit_jitter_ms
+            return self._random.uniform(0, jitter_ms) / 1000 if jitter_ms else 0.0
 
     def take_rate_limit_burst(self) -> bool:
         with self._lock:

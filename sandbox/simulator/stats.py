@@ -53,6 +53,12 @@ class RequestStats:
                 },
             }
 
+    def arrival_times(self, subscription_key: str) -> list[float]:
+        """When each request with this key arrived (this process's monotonic clock): a
+        benchmark in the simulator's process reads the load over any interval from it."""
+        with self._lock:
+            return list(self._arrivals.get(subscription_key, ()))
+
     def reset(self) -> None:
         with self._lock:
             self._results.clear()

@@ -1,8 +1,10 @@
 """The worker system's own records, in PostgreSQL (SQLite for the embedded demo).
 
 - `Tenant`: one Moment company, its encrypted PowerOffice Go client key and settings.
-- `Message`: every message received from Moment, stored before anything is enqueued.
-- `OutboxEntry`: a task to enqueue; written in the same transaction as what it is about.
+- `Message`: every message received from Moment, stored before anything is enqueued; it
+  waits there for its turn (`sync_worker.dispatch`) until its task is handed to the broker.
+- `OutboxEntry`: any other task to enqueue (a PDF, an e-mail); written in the same
+  transaction as what it is about.
 - `EntityState`: per tenant, kind and Moment number: PowerOffice Go id, last version,
   content hash, step reached, status, last error, and the latest snapshot.
 - `Attempt`: the audit log, one row per step tried.
@@ -36,6 +38,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -100,6 +103,14 @@ class MessageStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+class Lane(enum.StrEnum):
+    """How a message waits for its turn among its own tenant's (`sync_worker.dispatch`):
+    one entity saved or finalized goes ahead of the tenant's batches and re-transfers."""
+
+    INTERACTIVE = "interactive"
+    BULK = "bulk"
+
+
 class Tenant(Base):
     __tablename__ = "tenants"
 
@@ -127,6 +138,9 @@ class Tenant(Base):
     # every SYNC_RECHECK_INTERVAL_SECONDS).
     email_language: Mapped[str] = mapped_column(String(2), default=DEFAULT_EMAIL_LANGUAGE)
     recheck_days: Mapped[int] = mapped_column(Integer, default=DEFAULT_RECHECK_DAYS)
+    # When the dispatcher last gave one of the tenant's messages its turn: the tenant
+    # waiting longest goes next (round robin over the tenants with work).
+    dispatched_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -154,12 +168,25 @@ class Message(Base):
     # Until when a worker holds the message (received, running, or waiting to retry); a
     # lease run out means its worker is gone, and the sweep enqueues it again.
     lease_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    # When its task was handed to the broker; None while it waits for its turn in the
+    # dispatcher (`sync_worker.dispatch`): the stored message is its own outbox entry.
+    dispatched_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    lane: Mapped[str] = mapped_column(String(16), default=Lane.INTERACTIVE)
 
     tenant: Mapped[Tenant] = relationship()
 
     __table_args__ = (
         Index("ix_messages_entity", "tenant_id", "kind", "entity_number"),
         Index("ix_messages_lease", "status", "lease_until"),
+        # The dispatcher's queue: only the messages waiting for their turn.
+        Index(
+            "ix_messages_waiting",
+            "tenant_id",
+            "lane",
+            "received_at",
+            postgresql_where=text("dispatched_at IS NULL AND status = 'queued'"),
+            sqlite_where=text("dispatched_at IS NULL AND status = 'queued'"),
+        ),
     )
 
 

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+import functools
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import get_settings
 
 # A server that does not answer (a lost host, a firewall) fails in seconds, not minutes.
 CONNECT_TIMEOUT_SECONDS = 5
+# Pooled connections are replaced at checkout once this old: below the idle timeouts of
+# firewalls, NAT gateways and load balancers (5-6 min), so one they dropped is seldom met.
+POOL_RECYCLE_SECONDS = 240
+# A connection that sat unused in the pool this long is pinged at checkout (a process
+# with little to do, after a database restart). A busy worker's connections are back in
+# use within milliseconds: they cost no ping, which was a third of its round trips.
+PING_AFTER_IDLE_SECONDS = 30
 MIGRATE_COMMAND = "sync-worker db upgrade"
 # PostgreSQL's SQLSTATEs for a table or column the code expects and the schema lacks.
 _UNDEFINED_TABLE, _UNDEFINED_COLUMN = "42P01", "42703"
 _SQLITE_MISSING = ("no such table", "no such column", "has no column named")
+
+_RETURNED_AT = "returned_at"  # the key in a pooled connection's info
 
 _engines: dict[str, Engine] = {}
 _factories: dict[str, sessionmaker[Session]] = {}
@@ -36,13 +47,36 @@ def _create_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(
+    # No pre-ping of every checkout. A connection the server dropped while it was in use
+    # fails at the transaction's first statement, before anything is written (never at a
+    # COMMIT of work done), as an OperationalError that invalidates the whole pool: the
+    # work is transient by its class (sync_worker.failures), so its task retries on fresh
+    # connections and no message is lost.
+    engine = create_engine(
         url,
-        pool_pre_ping=True,
+        pool_recycle=POOL_RECYCLE_SECONDS,
         pool_size=5,
         max_overflow=5,
         connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
     )
+    event.listen(engine.pool, "checkin", _note_return)
+    event.listen(engine.pool, "checkout", functools.partial(_ping_when_idle, engine.dialect))
+    return engine
+
+
+def _note_return(_dbapi_connection, record) -> None:
+    record.info[_RETURNED_AT] = time.monotonic()
+
+
+def _ping_when_idle(dialect, dbapi_connection, record, _proxy) -> None:
+    returned = record.info.get(_RETURNED_AT)
+    if returned is None or time.monotonic() - returned < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        dialect.do_ping(dbapi_connection)
+    except Exception as exc:
+        # The pool connects afresh and hands that out instead.
+        raise DisconnectionError("a pooled connection was dropped while idle") from exc
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -4,7 +4,8 @@ Every worker process of every tenant reads the token from Redis, so a tenant cos
 token request per token lifetime, not one per process. The token is renewed 60 s before
 PowerOffice Go's `expires_in` runs out (a request must not leave with a token that dies
 on the way). When it is missing or due, exactly one caller per client key renews it
-while the others wait for its token (`single_flight`).
+while the others wait for its token (`single_flight`). The warm-up (`warmup`) renews a
+token in use before it falls due (`renew_ahead`), so that no transfer waits for one.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 from urllib.parse import urlsplit
 
 import redis
@@ -73,19 +75,33 @@ class TokenSource:
             self._lock_key, self._cached, self._renew, timed_out=self._renewal_timed_out
         )
 
+    def renew_ahead(self, within_seconds: float) -> bool:
+        """Renew the cached token if it falls due within `within_seconds`; whether this
+        call renewed it. No token cached is left so: none is in use (or the key fails),
+        and the next call asks for one."""
+        raw = self._redis.get(self._cache_key)
+        if raw is None or self._clock() + within_seconds < json.loads(raw)["renew_at"]:
+            return False
+        due_soon = partial(self._cached, ahead=within_seconds)
+        token = self._flight.get(
+            self._lock_key, due_soon, self._renew, timed_out=self._renewal_timed_out
+        )
+        return token != json.loads(raw)["token"]
+
     def invalidate(self, token: str) -> None:
         """Forget `token` after a 401, unless another worker already replaced it."""
         raw = self._redis.get(self._cache_key)
         if raw is not None and json.loads(raw)["token"] == token:
             self._flight.delete_if_equal(self._cache_key, raw)
 
-    def _cached(self) -> str:
-        """The cached token, or MISSING when there is none or it is due for renewal."""
+    def _cached(self, ahead: float = 0.0) -> str:
+        """The cached token, or MISSING when there is none or it is due for renewal within
+        `ahead` seconds."""
         raw = self._redis.get(self._cache_key)
         if raw is None:
             return MISSING
         entry = json.loads(raw)
-        return entry["token"] if self._clock() < entry["renew_at"] else MISSING
+        return entry["token"] if self._clock() + ahead < entry["renew_at"] else MISSING
 
     def _renewal_timed_out(self) -> str:
         raise TransientError(f"{self._operation}: token renewal by another worker timed out")

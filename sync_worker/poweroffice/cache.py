@@ -10,6 +10,11 @@ worker process that starts an invoice of the tenant in the same moment loads the
 tables: with four transfer processes, a burst of invoices after the cache expired cost up
 to four calls per table instead of one, against the platform's shared 10 requests per
 second (benchmarks/calls_per_invoice.py measured it).
+
+Tables are kept for hours (POGO_LOOKUP_CACHE_SECONDS): what changes in them is caught
+without waiting for them to expire, as the export rules look again on fresh tables before
+a refusal that rests on them stands. The warm-up (`warmup`) refreshes a table in use
+before it expires, in the background lane, so that no transfer pays for loading it.
 """
 
 from __future__ import annotations
@@ -56,6 +61,14 @@ class LookupCache:
         lock = keys.lookup_lock(self._tenant, name)
         # A load that outlived its lock is not waited for any longer: do it ourselves.
         return self._flight.get(lock, partial(self._cached, key), fill, timed_out=fill)
+
+    def expires_in(self, name: str) -> float | None:
+        """Seconds until the cached table `name` expires; None when it is not cached."""
+        if self._ttl <= 0:
+            return None
+        milliseconds = self._redis.pttl(keys.lookup(self._tenant, name))
+        # -2: no such key; -1 (no expiry) is never written here, and is not ours to renew.
+        return milliseconds / 1000 if milliseconds >= 0 else None
 
     def _cached(self, key: str) -> Any:
         """The cached table, or MISSING (a table may be cached as None: no lock date)."""

@@ -117,6 +117,11 @@ class PowerOfficeClient:
         )
         self._attach_resources()
 
+    def renew_token_ahead(self, within_seconds: float) -> bool:
+        """Renew the token in use if it falls due within `within_seconds` (the warm-up);
+        whether it was renewed."""
+        return self._tokens.renew_ahead(within_seconds)
+
     def _attach_resources(self) -> None:
         self.customers = Customers(self)
         self.projects = Projects(self)

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from sqlalchemy.orm import Session
+
 from sync_worker import history, leases
 from sync_worker.db.models import Message, Tenant
 from sync_worker.db.session import session_scope
@@ -79,20 +81,33 @@ class Transfer:
         duration_ms: int | None = None,
     ) -> None:
         with session_scope() as session:
-            history.record(
-                session,
-                tenant_id=self.tenant.id,
-                state_id=state_id,
-                step=step,
-                outcome=outcome,
-                message_id=self.message.id,
-                task_id=self.task_id,
-                detail=detail,
-                http_status=self.calls.take_last_status(),
-                duration_ms=duration_ms,
-            )
-            # A step logged is a sign of life: the lease is renewed in the same commit.
-            leases.hold([self.message.id], session=session)
+            self.record(session, state_id, step, outcome, detail, duration_ms=duration_ms)
+
+    def record(
+        self,
+        session: Session,
+        state_id: int | None,
+        step: str,
+        outcome: str,
+        detail: str | None = None,
+        *,
+        duration_ms: int | None = None,
+    ) -> None:
+        """`log` in `session`'s transaction, with what else that step writes."""
+        history.record(
+            session,
+            tenant_id=self.tenant.id,
+            state_id=state_id,
+            step=step,
+            outcome=outcome,
+            message_id=self.message.id,
+            task_id=self.task_id,
+            detail=detail,
+            http_status=self.calls.take_last_status(),
+            duration_ms=duration_ms,
+        )
+        # A step logged is a sign of life: the lease is renewed in the same commit.
+        leases.hold([self.message.id], session=session)
 
     def checked(self, check: Callable[[bool], T]) -> T:
         """Run export rules, `check(refresh)`, on the cached look-ups; when they refuse on

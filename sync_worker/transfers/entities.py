@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any, ClassVar
 
 from sync_worker.db.models import EntityState, SyncStatus, utcnow
+from sync_worker.db.session import session_scope
 from sync_worker.errors import AlreadyExists, ApiRejected, NotFound, TransientError
 from sync_worker.locks import advisory_lock
 from sync_worker.mapping.patches import json_patch
@@ -70,27 +71,54 @@ class EntitySync:
 
         `version` is the entity message's version, or None when the entity travels inside
         an invoice (it then has no version of its own, only the time it was true). The
-        entity's lock is held throughout, so an invoice's copy and the entity's own message
-        never write over each other (re-entrant: the entity's own run holds it already).
+        entity's lock is held while anything is written, so an invoice's copy and the
+        entity's own message never write over each other (re-entrant: the entity's own run
+        holds it already); a copy with nothing to write takes no lock.
         """
+        digest = content_hash(self.entity)
+        unchanged = self._skip_without_lock(digest, occurred_at)
+        if unchanged is not None:
+            return unchanged
         key = f"{self.kind}:{self.number}"
         with advisory_lock("entity", self.run.tenant.id, key, reentrant=True):
-            return self._sync_locked(occurred_at, version)
+            return self._sync_locked(digest, occurred_at, version)
 
     @property
     def force(self) -> bool:
         """A manual message forces its own entity, not the customer inside an invoice."""
         return self.run.force and self.run.envelope.kind == self.kind
 
-    def _sync_locked(self, occurred_at: dt.datetime, version: int | None) -> EntityState:
-        state = states.read_state(self.run.tenant.id, self.kind, self.number)
-        digest = content_hash(self.entity)
-        reason = self._reason_to_skip(state, digest, occurred_at)
-        if reason:
-            self.run.log(state.id, self.kind, "skipped", reason)
-            if reason == UNCHANGED and self.local_state():
-                return states.update_state(state.id, **self.local_state())
+    def _skip_without_lock(self, digest: str, occurred_at: dt.datetime) -> EntityState | None:
+        """The state, with the skip logged, when this copy has nothing to write; else None.
+
+        Race-safe without the lock: the state read is one committed row, and a skip writes
+        nothing of the entity (only its line in the history). A writer that holds the lock
+        meanwhile is as if it ran just after this read, which is an order the lock allows
+        too: it finds the state this skip left, unchanged. Whatever would write (a new or
+        changed copy, a local value that differs, a manual message) goes on under the lock
+        and reads the state again there."""
+        with session_scope() as session:
+            state = states.get_state(session, self.run.tenant.id, self.kind, self.number)
+            reason = self._reason_to_skip(state, digest, occurred_at)
+            if reason is None or (reason == UNCHANGED and self._local_state_differs(state)):
+                return None
+            self.run.record(session, state.id, self.kind, "skipped", reason)
             return state
+
+    def _local_state_differs(self, state: EntityState) -> bool:
+        return any(getattr(state, name) != value for name, value in self.local_state().items())
+
+    def _sync_locked(
+        self, digest: str, occurred_at: dt.datetime, version: int | None
+    ) -> EntityState:
+        with session_scope() as session:
+            state = states.get_state(session, self.run.tenant.id, self.kind, self.number)
+            reason = self._reason_to_skip(state, digest, occurred_at)
+            if reason:
+                self.run.record(session, state.id, self.kind, "skipped", reason)
+                if reason == UNCHANGED and self.local_state():
+                    return states.write_state(session, state.id, **self.local_state())
+                return state
         desired = self.desired(state)
         with self.run.step_of(state.id, self.kind) as step:
             pogo, created = self._find_or_create(state, desired)

@@ -9,8 +9,15 @@ call when nothing changed.)
 
 A voucher is never posted twice: before a repeated POST the voucher is looked up by its
 invoice number, and a POST that PowerOffice Go refuses as a repeat is answered by the same
-look-up. The PDF goes up in its own task, which the voucher step enqueues through the
-outbox in the same transaction that records the voucher, so it is never forgotten.
+look-up.
+
+The PDF goes up in the same run, right after the voucher is recorded: it does not wait
+behind every other voucher in the queue, and costs no task run of its own. The same
+transaction that records the voucher stores the PDF's upload task in the outbox, unsent,
+as the fallback, so the PDF is never forgotten: an upload that succeeds settles the task
+unsent, in the transaction that records the invoice done; one that fails, for whatever
+reason, sends it, to retry and be booked as a task of its own; a worker that dies in
+between leaves it to the outbox relay.
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from config.settings import get_settings
 from config.tasks import UPLOAD_INVOICE_ATTACHMENT
@@ -30,6 +39,7 @@ from sync_worker.errors import (
     TransientError,
     WaitingForInvoice,
 )
+from sync_worker.failures import as_sync_error
 from sync_worker.mapping.gross import Absorbed
 from sync_worker.mapping.invoices import VoucherKind, gross_amounts, voucher_body
 from sync_worker.mapping.references import external_import_reference
@@ -55,24 +65,21 @@ from sync_worker.transfers.steps import (
 
 
 def transfer_voucher(run: Transfer, state: EntityState) -> bool:
-    """Post the invoice or credit note of `run` as a voucher, then enqueue its PDF.
+    """Post the invoice or credit note of `run` as a voucher, then attach its PDF.
 
-    Returns False: the message is complete only once its PDF is attached."""
+    Returns True once the PDF is attached; False while its upload task has it."""
     invoice: Invoice = run.envelope.data
     kind: VoucherKind = run.envelope.kind
     if state.step in POSTED_STEPS:
         _refuse_changes_after_posting(run, state, invoice)
-    if state.step == VOUCHER_POSTED:
-        _enqueue_upload(run)  # the worker died between the voucher and the PDF
-        return False
+    if state.step == VOUCHER_POSTED:  # a worker died before the PDF, or its upload failed
+        return _attach_or_defer(run, state.id, state.pogo_id, _add_upload_task(run))
     if state.step == ATTACHMENT_UPLOADED:
         return True
-    if state.step == VOUCHER_REQUESTED and _adopt_landed_voucher(run, state, invoice, kind):
-        # What landed is what was requested, maybe by an earlier version of the invoice.
-        _refuse_changes_after_posting(
-            run, states.read_state(run.tenant.id, kind, state.number), invoice
-        )
-        return False
+    if state.step == VOUCHER_REQUESTED:
+        fallback = _adopt_landed_voucher(run, state, invoice, kind)
+        if fallback is not None:
+            return _attach_adopted(run, state, invoice, fallback)
     run.step = "rules"
     ids = _check(run, invoice, kind)
     customer = sync_customer(
@@ -98,8 +105,8 @@ def transfer_voucher(run: Transfer, state: EntityState) -> bool:
     with run.step_of(state.id, "voucher") as step:
         voucher_id, how = _find_or_post(run, state, invoice, kind, body)
         step["detail"] = f"voucher {voucher_id} {how}" + _where_the_ore_went(gross.absorbed)
-        _record_posted(run, state.id, voucher_id)
-    return False
+        fallback = _record_posted(run, state.id, voucher_id, poster=run.message.id)
+    return _attach_or_defer(run, state.id, voucher_id, fallback)
 
 
 def _where_the_ore_went(absorbed: Sequence[Absorbed]) -> str:
@@ -117,21 +124,42 @@ def upload_attachment(run: Transfer, state: EntityState) -> bool:
         return True
     if state.step != VOUCHER_POSTED or not state.pogo_id:
         raise TransientError(f"{run.envelope.kind} {state.number} has no posted voucher yet")
-    attachment = run.envelope.data.attachment
-    with run.step_of(state.id, "attachment") as step:
-        run.client.voucher_documentation.upload(
-            state.pogo_id, attachment.filename, attachment.content
-        )
-        step["detail"] = f"{attachment.filename} ({len(attachment.content)} bytes)"
-    states.update_state(
-        state.id,
-        step=ATTACHMENT_UPLOADED,
-        status=SyncStatus.DONE,
-        last_error=None,
-        attempts=0,
-        transferred_at=utcnow(),
-    )
+    _attach(run, state.id, state.pogo_id)
     return True
+
+
+def _attach_or_defer(run: Transfer, state_id: int, voucher_id: str, fallback: int) -> bool:
+    """Attach the PDF in this run, settling its upload task `fallback`; True when done.
+
+    Whatever fails (PowerOffice Go, the PDF, our database), the task is sent after all and
+    the upload is its: it retries, and books a failure, as a task of its own."""
+    try:
+        _attach(run, state_id, voucher_id, settles=fallback)
+    except Exception as exc:
+        reason = as_sync_error(exc, "the PDF upload")
+        run.log(state_id, "attachment", "deferred", f"left to its own task: {reason}")
+        outbox.send([fallback])
+        return False
+    return True
+
+
+def _attach(run: Transfer, state_id: int, voucher_id: str, *, settles: int | None = None) -> None:
+    """Upload the PDF to the voucher, then record the invoice done, with the upload task
+    `settles` settled as needless in the same transaction; the history's "attachment"
+    step says where the PDF went up."""
+    attachment = run.envelope.data.attachment
+    with run.step_of(state_id, "attachment") as step:
+        run.client.voucher_documentation.upload(voucher_id, attachment.filename, attachment.content)
+        step["detail"] = f"{attachment.filename} ({len(attachment.content)} bytes)"
+    with session_scope() as session:
+        state = session.get_one(EntityState, state_id)
+        state.step = ATTACHMENT_UPLOADED
+        state.status = SyncStatus.DONE
+        state.last_error = None
+        state.attempts = 0
+        state.transferred_at = utcnow()
+        if settles is not None:
+            outbox.settle(session, settles)
 
 
 def _check(run: Transfer, invoice: Invoice, kind: VoucherKind) -> InvoiceIds:
@@ -182,18 +210,35 @@ def _credited_invoice_known(run: Transfer, credit_note: Invoice) -> bool:
 
 def _adopt_landed_voucher(
     run: Transfer, state: EntityState, invoice: Invoice, kind: VoucherKind
-) -> bool:
+) -> int | None:
     """A POST was sent before and its answer is unknown: look for what landed first, so
-    that nothing changed since (a closed period, a new customer name) can hide it."""
+    that nothing changed since (a closed period, a new customer name) can hide it.
+
+    Returns the upload task of the PDF for what was adopted; None when nothing landed."""
     with run.step_of(state.id, "voucher") as step:
         voucher_id = _our_voucher(run, invoice, kind)
         if voucher_id is None:
             step["outcome"], step["detail"] = "skipped", "the earlier POST did not land"
-            return False
+            return None
         step["detail"] = f"voucher {voucher_id} found (posted by an earlier attempt)"
-        # Its PDF is the requesting message's, which may be an earlier version's.
-        _record_posted(run, state.id, voucher_id, poster=state.source_message_id)
-    return True
+        return _record_posted(run, state.id, voucher_id, poster=_poster(run, state))
+
+
+def _attach_adopted(run: Transfer, state: EntityState, invoice: Invoice, fallback: int) -> bool:
+    """What landed is what was requested, maybe by an earlier version of the invoice: this
+    message's PDF is attached now; an earlier version's by that message's own task."""
+    adopted = states.read_state(run.tenant.id, state.kind, state.number)
+    if _poster(run, adopted) == run.message.id:
+        return _attach_or_defer(run, adopted.id, adopted.pogo_id, fallback)
+    outbox.send([fallback])
+    _refuse_changes_after_posting(run, adopted, invoice)
+    return False
+
+
+def _poster(run: Transfer, state: EntityState) -> str:
+    """The message whose voucher was requested (this run's, when none was recorded): its
+    PDF is the one that goes on the voucher."""
+    return state.source_message_id or run.message.id
 
 
 def _find_or_post(
@@ -262,32 +307,29 @@ def _refuse_changes_after_posting(run: Transfer, state: EntityState, invoice: In
     )
 
 
-def _record_posted(
-    run: Transfer, state_id: int, voucher_id: str, *, poster: str | None = None
-) -> None:
-    """Keep the voucher id and enqueue the PDF of the message that requested it (`poster`,
-    this run's unless told) in one transaction: neither can be lost. What was posted (its
-    version, content, message) was recorded with the request."""
+def _record_posted(run: Transfer, state_id: int, voucher_id: str, *, poster: str) -> int:
+    """Keep the voucher id and store the upload task for the PDF of the message that
+    requested it (`poster`) in one transaction: neither can be lost. Returns the task's
+    outbox entry. What was posted (its version, content, message) was recorded with the
+    request."""
     with session_scope() as session:
         state = session.get_one(EntityState, state_id)
         state.pogo_id = voucher_id
         state.step = VOUCHER_POSTED
         state.attempts = 0  # the PDF upload gets retries of its own
-        entry = outbox.add(
-            session,
-            UPLOAD_INVOICE_ATTACHMENT,
-            about=_about(run),
-            message_id=poster or run.message.id,
-        )
-    outbox.send([entry.id])
+        return _upload_task(session, run, poster)
 
 
-def _enqueue_upload(run: Transfer) -> None:
+def _add_upload_task(run: Transfer) -> int:
     with session_scope() as session:
-        entry = outbox.add(
-            session, UPLOAD_INVOICE_ATTACHMENT, about=_about(run), message_id=run.message.id
-        )
-    outbox.send([entry.id])
+        return _upload_task(session, run, run.message.id)
+
+
+def _upload_task(session: Session, run: Transfer, message_id: str) -> int:
+    """The PDF's upload task, stored unsent: the fallback, sent only when it is needed."""
+    return outbox.add(
+        session, UPLOAD_INVOICE_ATTACHMENT, about=_about(run), message_id=message_id
+    ).id
 
 
 def _about(run: Transfer) -> outbox.About:

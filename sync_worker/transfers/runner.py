@@ -14,8 +14,8 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, joinedload
 
 from config.settings import get_settings
 from sync_worker import counters, history, kinds, leases, outbox, policy, recheck
@@ -55,16 +55,17 @@ def run_message(message_id: str, handler: Handler, *, task_id: str | None = None
 
 def _run(message_id: str, handler: Handler, task_id: str | None) -> Decision:
     with session_scope() as session:
-        message = session.get(Message, message_id)
+        message = session.get(Message, message_id, options=[joinedload(Message.tenant)])
         if message is None:
             return Decision(Action.SKIPPED, reason=f"no message {message_id} is stored")
         tenant = message.tenant
+        if message.status in (MessageStatus.DONE, MessageStatus.STALE):
+            return Decision(Action.SKIPPED, reason=f"message already {message.status}")
+        # Its id names the books of an error; the row is read again under the lock.
+        state_id = states.get_state(session, tenant.id, message.kind, message.entity_number).id
     sync_logging.bind(
         tenant=tenant.code, kind=message.kind, number=message.entity_number, message_id=message.id
     )
-    if message.status in (MessageStatus.DONE, MessageStatus.STALE):
-        return Decision(Action.SKIPPED, reason=f"message already {message.status}")
-    state = states.read_state(tenant.id, message.kind, message.entity_number)
     with ExitStack() as held:
         try:
             held.enter_context(
@@ -76,21 +77,22 @@ def _run(message_id: str, handler: Handler, task_id: str | None) -> Decision:
         try:
             return _run_locked(message, tenant, handler, task_id)
         except Exception as exc:
-            attempt = _Try(message, state.id, getattr(exc, "step", "start"), task_id)
+            attempt = _Try(message, state_id, getattr(exc, "step", "start"), task_id)
             return _book(as_sync_error(exc, "the transfer"), attempt)
 
 
 def _run_locked(message: Message, tenant, handler: Handler, task_id: str | None) -> Decision:
+    # What the lock was waited for may have changed: the message and the state are read
+    # again, once, and the run starts in the same transaction.
     with session_scope() as session:
-        status = session.get_one(Message, message.id).status
-    if status in (MessageStatus.DONE, MessageStatus.STALE):
-        # A duplicate delivery that waited for the lock while the first one finished.
-        return Decision(Action.SKIPPED, reason=f"message already {status}")
-    state = states.read_state(tenant.id, message.kind, message.entity_number)
-    stale = _stale_reason(message, state)
-    if stale:
-        _finish_message(message.id, MessageStatus.STALE)
-        with session_scope() as session:
+        status = session.scalar(select(Message.status).where(Message.id == message.id))
+        if status in (MessageStatus.DONE, MessageStatus.STALE):
+            # A duplicate delivery that waited for the lock while the first one finished.
+            return Decision(Action.SKIPPED, reason=f"message already {status}")
+        state = states.get_state(session, tenant.id, message.kind, message.entity_number)
+        stale = _stale_reason(session, message, state)
+        if stale:
+            _finish_message(session, message.id, MessageStatus.STALE)
             history.record(
                 session,
                 tenant_id=tenant.id,
@@ -101,7 +103,14 @@ def _run_locked(message: Message, tenant, handler: Handler, task_id: str | None)
                 task_id=task_id,
                 detail=stale,
             )
-        return Decision(Action.SKIPPED, reason=stale)
+            return Decision(Action.SKIPPED, reason=stale)
+        recheck_until = state.recheck_until
+        if state.status == SyncStatus.FAILED:
+            # Run again after it failed (Moment sent it corrected, or it is re-checked): its
+            # retries start afresh, as an operator's `retry` starts them.
+            state.status, state.attempts = SyncStatus.IN_PROGRESS, 0
+        elif state.status != SyncStatus.DONE:
+            state.status = SyncStatus.IN_PROGRESS
     calls = CallLog()
     run = Transfer(
         tenant=tenant,
@@ -111,47 +120,44 @@ def _run_locked(message: Message, tenant, handler: Handler, task_id: str | None)
         calls=calls,
         task_id=task_id,
     )
-    if state.status == SyncStatus.FAILED:
-        # Run again after it failed (Moment sent it corrected, or it is re-checked): its
-        # retries start afresh, as an operator's `retry` starts them.
-        states.update_state(state.id, status=SyncStatus.IN_PROGRESS, attempts=0)
-    elif state.status != SyncStatus.DONE:
-        states.update_state(state.id, status=SyncStatus.IN_PROGRESS)
     try:
         complete = handler(run, state)
     except Exception as exc:
         exc.step = run.step  # for the books: which step failed
         raise
     if complete:
-        _finish_message(message.id, MessageStatus.DONE)
+        with session_scope() as session:
+            _finish_message(session, message.id, MessageStatus.DONE)
+            if recheck_until is not None:  # through: no more re-checks
+                states.write_state(session, state.id, recheck_until=None)
         counters.transfer_decided(tenant.code, message.kind, Action.DONE)
-        if state.recheck_until is not None:
-            states.update_state(state.id, recheck_until=None)  # through: no more re-checks
     return Decision(Action.DONE)
 
 
-def _stale_reason(message: Message, state: EntityState) -> str | None:
+def _stale_reason(session: Session, message: Message, state: EntityState) -> str | None:
     if state.transferred_version is not None and message.version < state.transferred_version:
         return (
             f"version {message.version} is older than version {state.transferred_version}, "
             "already transferred"
         )
     if kinds.get(message.kind).versioned:
-        with session_scope() as session:
-            newest = messages.newest_message(
-                session, message.tenant_id, message.kind, message.entity_number
-            )
+        newest = messages.newest_message(
+            session, message.tenant_id, message.kind, message.entity_number
+        )
         if newest is not None and newest.version > message.version:
             return f"version {message.version} is superseded by version {newest.version}"
     return None
 
 
-def _finish_message(message_id: str, status: MessageStatus, error: str | None = None) -> None:
-    with session_scope() as session:
-        message = session.get_one(Message, message_id)
-        message.status = status
-        message.processed_at = utcnow()
-        message.error = error
+def _finish_message(
+    session: Session, message_id: str, status: MessageStatus, error: str | None = None
+) -> None:
+    session.execute(
+        update(Message)
+        .where(Message.id == message_id)
+        .values(status=status, processed_at=utcnow(), error=error)
+        .execution_options(synchronize_session=False)
+    )
 
 
 # --- deciding what happens after an error ------------------------------------------------
@@ -180,46 +186,48 @@ class _Try:
 
 
 def _book(error: SyncError, attempt: _Try) -> Decision:
-    """Count what the policy needs, ask it, and keep the books of what it decided."""
+    """Count what the policy needs, ask it, and keep the books of what it decided: the
+    count, the state and the history in one transaction."""
     sync_logging.bind(step=attempt.step)
     verdict = policy.verdict(error)
-    if verdict is Action.WAIT:
-        count = 1 + _record(attempt, "waiting", error, SyncStatus.WAITING)
-    elif verdict is Action.RETRY:
-        count = _count_failure(attempt.state_id)
-    else:
-        count = 1
-    decision = policy.decide(error, attempt=count, max_retries=get_settings().transfer_max_retries)
-    if decision.action is Action.RETRY:
-        _record(attempt, "retry", error, SyncStatus.RETRYING)
-    elif decision.action is Action.FAILED:
-        _fail(attempt, error)
+    with session_scope() as session:
+        state = session.get_one(EntityState, attempt.state_id)
+        if verdict is Action.WAIT:
+            count = 1 + _record(session, attempt, "waiting", error, SyncStatus.WAITING)
+        elif verdict is Action.RETRY:
+            state.attempts += 1
+            count = state.attempts
+        else:
+            count = 1
+        decision = policy.decide(
+            error, attempt=count, max_retries=get_settings().transfer_max_retries
+        )
+        if decision.action is Action.RETRY:
+            _record(session, attempt, "retry", error, SyncStatus.RETRYING)
+        email = _fail(session, attempt, error) if decision.action is Action.FAILED else None
+    if email is not None:
+        outbox.send([email])
     counters.transfer_decided(attempt.message.tenant.code, attempt.message.kind, decision.action)
     return decision
 
 
-def _count_failure(state_id: int) -> int:
-    with session_scope() as session:
-        state = session.get_one(EntityState, state_id)
-        state.attempts += 1
-        return state.attempts
-
-
-def _record(attempt: _Try, outcome: str, error: SyncError, status: SyncStatus) -> int:
+def _record(
+    session: Session, attempt: _Try, outcome: str, error: SyncError, status: SyncStatus
+) -> int:
     """Log the try; returns how many earlier tries of this message had this outcome."""
-    with session_scope() as session:
-        _mark(session, attempt.state_id, status, error)
-        earlier = session.scalar(
-            select(func.count()).where(
-                Attempt.message_id == attempt.message.id, Attempt.outcome == outcome
-            )
+    _mark(session, attempt.state_id, status, error)
+    earlier = session.scalar(
+        select(func.count()).where(
+            Attempt.message_id == attempt.message.id, Attempt.outcome == outcome
         )
-        attempt.record(session, outcome, error)
-        return earlier
+    )
+    attempt.record(session, outcome, error)
+    return earlier
 
 
-def _fail(attempt: _Try, error: SyncError) -> None:
-    """Record the failure and enqueue its error e-mail, in one transaction."""
+def _fail(session: Session, attempt: _Try, error: SyncError) -> int:
+    """Record the failure and its error e-mail in `session`'s transaction; returns the
+    e-mail's outbox entry, to send after the commit."""
     message = attempt.message
     log.warning(
         "transfer of %s %s failed at %s: %s",
@@ -228,15 +236,10 @@ def _fail(attempt: _Try, error: SyncError) -> None:
         attempt.step,
         error,
     )
-    with session_scope() as session:
-        _mark(session, attempt.state_id, SyncStatus.FAILED, error)
-        recheck.book(session, attempt.state_id, error)  # a fix in PowerOffice Go: re-checked
-        stored = session.get_one(Message, message.id)
-        stored.status = MessageStatus.FAILED
-        stored.error = str(error)
-        stored.processed_at = utcnow()
-        entry_id = error_emails.enqueue(session, attempt.record(session, "failed", error))
-    outbox.send([entry_id])
+    _mark(session, attempt.state_id, SyncStatus.FAILED, error)
+    recheck.book(session, attempt.state_id, error)  # a fix in PowerOffice Go: re-checked
+    _finish_message(session, message.id, MessageStatus.FAILED, str(error))
+    return error_emails.enqueue(session, attempt.record(session, "failed", error))
 
 
 def _mark(session: Session, state_id: int, status: SyncStatus, error: SyncError) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -47,7 +47,17 @@ def update_state(state_id: int, **values: Any) -> EntityState:
     """Write `values` onto the state and commit at once: what PowerOffice Go now holds
     must never be forgotten because a later step failed."""
     with session_scope() as session:
-        state = session.get_one(EntityState, state_id)
-        for name, value in values.items():
-            setattr(state, name, value)
-        return state
+        return write_state(session, state_id, **values)
+
+
+def write_state(session: Session, state_id: int, **values: Any) -> EntityState:
+    """Write `values` onto the state in `session`'s transaction; the row as written.
+
+    One UPDATE … RETURNING: the row is not read first."""
+    return session.scalars(
+        update(EntityState)
+        .where(EntityState.id == state_id)
+        .values(**values)
+        .returning(EntityState)
+        .execution_options(populate_existing=True)
+    ).one()

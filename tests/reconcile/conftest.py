@@ -10,13 +10,15 @@ from typing import Any
 import pytest
 
 from sync_worker import kinds
+from sync_worker.db.models import utcnow
 from sync_worker.db.session import session_scope
 from sync_worker.poweroffice import PowerOfficeClient
+from sync_worker.poweroffice.resources.voucher_documentation import VoucherDocumentation
 from sync_worker.reconcile import Report, reconcile
-from sync_worker.transfers.invoices import upload_attachment
 from sync_worker.transfers.messages import newest_message
 from sync_worker.transfers.runner import run_message
 from sync_worker.transfers.state import find_state
+from sync_worker.transfers.steps import ATTACHMENT_UPLOADED, VOUCHER_POSTED
 from tests.doctor.conftest import (  # the simulator and its settings: the doctor's fixtures
     OWNER,
     Setup,
@@ -26,6 +28,12 @@ from tests.doctor.conftest import (  # the simulator and its settings: the docto
 )
 
 PERIOD_DAYS = 30
+UPLOAD_PATH = VoucherDocumentation.path
+
+
+def find_state_of(tenant_id: int, number: str):
+    with session_scope() as session:
+        return find_state(session, tenant_id, kinds.INVOICE, number)
 
 
 @dataclass
@@ -45,12 +53,21 @@ class Books:
         return number
 
     def transfer(self, number: str, *, with_pdf: bool = True) -> None:
-        """Run the invoice's transfer steps as the worker does: the voucher, then its PDF."""
+        """Run the invoice's transfer as the worker does: the voucher, then its PDF in the
+        same run; `with_pdf=False` has PowerOffice Go refuse the upload, which is left to
+        its own task (which the tests run themselves, or not)."""
         with session_scope() as session:
-            message_id = newest_message(session, self.setup.tenant_id, kinds.INVOICE, number).id
-        assert run_message(message_id, kinds.get(kinds.INVOICE).handler).action.name == "DONE"
-        if with_pdf:
-            assert run_message(message_id, upload_attachment).action.name == "DONE"
+            message = newest_message(session, self.setup.tenant_id, kinds.INVOICE, number)
+            message.dispatched_at = utcnow()  # its turn, as the dispatcher hands it out
+            message_id = message.id
+        if not with_pdf:
+            self.setup.admin.set_faults(error_rate=1.0, error_paths=[UPLOAD_PATH])
+        try:
+            run_message(message_id, kinds.get(kinds.INVOICE).handler)
+        finally:
+            self.setup.admin.clear_faults()
+        state = find_state_of(self.setup.tenant_id, number)
+        assert state.step == (ATTACHMENT_UPLOADED if with_pdf else VOUCHER_POSTED), state.step
 
     def pogo_id(self, kind: str, number: str) -> str:
         with session_scope() as session:
@@ -71,8 +88,10 @@ class Books:
 
 @pytest.fixture
 def books(clean_db, pogo_env, simulator, monkeypatch) -> Books:  # noqa: F811
-    # The worker would take the PDF upload from the outbox; the tests run it themselves.
+    # The worker would take the transfers from the outbox and the dispatcher; the tests
+    # run them themselves.
     monkeypatch.setattr("sync_worker.outbox.send", lambda ids, app=None: len(list(ids)))
+    monkeypatch.setattr("sync_worker.dispatch.fill", lambda app=None: 0)
     return Books(open_setup(simulator))
 
 

@@ -1,5 +1,6 @@
-"""Invoices and credit notes: rules, customer, project, one voucher, then its PDF; a voucher
-is never posted twice, and every step is recorded before the next begins."""
+"""Invoices and credit notes: rules, customer, project, one voucher, then its PDF in the same
+run; a voucher is never posted twice, and every step is recorded before the next begins.
+(The PDF's fallback to a task of its own: test_attachment_inline.py.)"""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ from tests.transfers.fakes import (
     transfer_for,
 )
 
+PUT_PDF = "PUT /VoucherDocumentation"
 LOOK_UPS = [
     "GET /GeneralLedgerAccounts",
     "GET /VatCodes",
@@ -69,6 +71,12 @@ def post(run: Transfer) -> bool:
     return transfer_voucher(run, state_of(run))
 
 
+def posted_only(run: Transfer) -> bool:
+    """Post the voucher with its PDF upload failing: the invoice stays at VOUCHER_POSTED."""
+    run.client.answer(PUT_PDF, TransientError("PUT /VoucherDocumentation: 503"))
+    return post(run)
+
+
 def upload_task_entries(message_id: str) -> list[OutboxEntry]:
     with session_scope() as session:
         entries = session.scalars(
@@ -95,19 +103,16 @@ def voucher_requested_after_a_lost_post(moment, pogo: FakePowerOffice, lost) -> 
 def test_an_invoice_goes_customer_project_voucher_then_pdf(moment, pogo):
     run = run_for(moment, pogo, invoice_data(moment))
 
-    assert post(run) is False  # not complete until the PDF is attached
+    assert post(run) is True  # complete: the PDF went up in the same run
     assert pogo.calls == [
         "GET /Customers",
         "POST /Customers",
         "GET /Projects",
         "POST /Projects",
         POST_VOUCHER,
+        PUT_PDF,
     ]
-    assert [(a.step, a.outcome) for a in history(run)] == [("voucher", "ok")]
-    assert state_of(run).step == steps.VOUCHER_POSTED
-
-    assert upload_attachment(run, state_of(run)) is True
-    assert pogo.calls[-1] == "PUT /VoucherDocumentation"
+    assert [(a.step, a.outcome) for a in history(run)] == [("voucher", "ok"), ("attachment", "ok")]
     state = state_of(run)
     assert (state.step, state.status) == (steps.ATTACHMENT_UPLOADED, SyncStatus.DONE)
 
@@ -160,7 +165,7 @@ def test_the_history_names_the_line_that_absorbed_an_ore(moment, pogo):
     [body] = pogo.bodies(POST_VOUCHER)
     amounts = [line["CurrencyAmount"] for line in body["OutgoingInvoiceLines"]]
     assert amounts == [Decimal("12.52"), Decimal("12.53"), Decimal("12.53")]
-    [voucher] = history(run)
+    voucher, _attachment = history(run)
     assert voucher.detail.endswith("with Moment's VAT: line 1: VAT -0.01")
 
 
@@ -171,12 +176,13 @@ def test_a_rerun_adopts_the_voucher_that_landed_with_one_look_up(moment, pogo):
     run = voucher_requested_after_a_lost_post(moment, pogo, LOST_ANSWER)
     [landed] = pogo.outgoing_invoices.rows
 
-    assert post(run) is False
+    assert post(run) is True  # its own voucher: the PDF goes up with it
 
-    assert pogo.calls == [FIND_VOUCHER]  # the row carries the reference: no journal GET
+    assert pogo.calls == [FIND_VOUCHER, PUT_PDF]  # the row carries the reference: no journal GET
     assert state_of(run).pogo_id == landed
-    assert history(run)[-1].detail == f"voucher {landed} found (posted by an earlier attempt)"
-    assert len(upload_task_entries(run.message.id)) == 1
+    assert history(run)[-2].detail == f"voucher {landed} found (posted by an earlier attempt)"
+    [entry] = upload_task_entries(run.message.id)
+    assert entry.sent_at is not None  # settled: no task of its own
 
 
 def test_a_rerun_posts_again_when_the_earlier_post_did_not_land(moment, pogo):
@@ -184,9 +190,9 @@ def test_a_rerun_posts_again_when_the_earlier_post_did_not_land(moment, pogo):
 
     post(run)
 
-    assert pogo.calls[0] == FIND_VOUCHER and pogo.calls[-1] == POST_VOUCHER
-    assert history(run)[-2].detail == "the earlier POST did not land"
-    assert state_of(run).step == steps.VOUCHER_POSTED
+    assert pogo.calls[0] == FIND_VOUCHER and pogo.calls[-2:] == [POST_VOUCHER, PUT_PDF]
+    assert history(run)[-3].detail == "the earlier POST did not land"
+    assert state_of(run).step == steps.ATTACHMENT_UPLOADED
 
 
 def test_a_voucher_with_our_number_but_another_reference_is_refused(moment, pogo):
@@ -210,7 +216,7 @@ def test_a_post_refused_as_a_repeat_is_resolved_by_the_look_up(moment, pogo):
 
     post(run)
 
-    assert pogo.calls[-2:] == [POST_VOUCHER, FIND_VOUCHER]
+    assert pogo.calls[-3:] == [POST_VOUCHER, FIND_VOUCHER, PUT_PDF]
     assert state_of(run).pogo_id == earlier["Id"]
 
 
@@ -234,7 +240,7 @@ def test_a_refusal_that_rests_on_look_ups_asks_powerofficego_once_more(moment, p
     post(run)
 
     assert [call for call in pogo.calls if call in LOOK_UPS] == LOOK_UPS
-    assert state_of(run).step == steps.VOUCHER_POSTED
+    assert state_of(run).step == steps.ATTACHMENT_UPLOADED
 
 
 def test_a_refusal_fresh_look_ups_cannot_mend_does_not_ask_again(moment, pogo):
@@ -308,9 +314,9 @@ def test_a_credit_note_for_an_invoice_posted_by_hand_is_taken(moment, pogo):
     pogo.outgoing_invoices.add(InvoiceNo=str(invoice["number"]), IsReversed=False)
     run = run_for(moment, pogo, credit_note_for(moment, invoice), "credit_note.finalized")
 
-    post(run)
+    assert post(run) is True
 
-    assert state_of(run).step == steps.VOUCHER_POSTED
+    assert state_of(run).step == steps.ATTACHMENT_UPLOADED
 
 
 def test_a_credit_note_for_an_unknown_invoice_waits_then_is_refused(moment, pogo, env):
@@ -348,10 +354,12 @@ def test_the_pdf_upload_is_enqueued_with_the_voucher_in_one_transaction(moment, 
 
 def test_the_pdf_is_attached_to_the_posted_voucher_and_the_invoice_is_done(moment, pogo):
     run = run_for(moment, pogo, invoice_data(moment))
-    post(run)
+    posted_only(run)
+    pogo.forget_calls()
 
-    upload_attachment(run, state_of(run))
+    assert upload_attachment(run, state_of(run)) is True  # the PDF's own task
 
+    assert state_of(run).step == steps.ATTACHMENT_UPLOADED
     attachment = run.envelope.data.attachment
     [(voucher_id, filename, pdf)] = pogo.bodies("PUT /VoucherDocumentation")
     assert (voucher_id, filename, pdf) == (
@@ -371,15 +379,15 @@ def test_a_pdf_before_its_voucher_is_tried_again_later(moment, pogo):
     assert pogo.calls == []
 
 
-def test_a_rerun_after_the_voucher_only_enqueues_the_pdf_again(moment, pogo):
+def test_a_rerun_after_the_voucher_only_uploads_the_pdf(moment, pogo):
     run = run_for(moment, pogo, invoice_data(moment))
-    post(run)
+    posted_only(run)
     pogo.forget_calls()
 
-    assert post(run) is False
+    assert post(run) is True
 
-    assert pogo.calls == []
-    assert len(upload_task_entries(run.message.id)) == 2
+    assert pogo.calls == [PUT_PDF]
+    assert state_of(run).step == steps.ATTACHMENT_UPLOADED
 
 
 # --- a voucher finalized again after it was posted ---------------------------------------------
@@ -388,8 +396,7 @@ def test_a_rerun_after_the_voucher_only_enqueues_the_pdf_again(moment, pogo):
 def finalized_again(moment, pogo, data: dict, **changes) -> Transfer:
     """A newer version of an invoice already posted with its PDF."""
     first = run_for(moment, pogo, data)
-    post(first)
-    upload_attachment(first, state_of(first))
+    assert post(first) is True
     pogo.forget_calls()
     message = moment.message("invoice.finalized", data | changes)
     message["version"] = first.envelope.version + 1
@@ -451,6 +458,8 @@ def test_a_newer_version_meeting_a_voucher_that_landed_unanswered_adopts_it_as_t
     state = state_of(newer)
     assert (state.pogo_id, state.transferred_version) == (landed, first.envelope.version)
     assert state.source_message_id == first.message.id
-    assert len(upload_task_entries(first.message.id)) == 1  # the older version's PDF
+    [older_pdf] = upload_task_entries(first.message.id)  # the older version's PDF …
+    assert older_pdf.sent_at is not None  # … sent to its own task, not uploaded by this run
     assert upload_task_entries(newer.message.id) == []
-    assert post(first) is False  # the older one is at home: its PDF follows, no e-mail
+    assert PUT_PDF not in pogo.calls
+    assert post(first) is True  # the older one is at home: its PDF goes up, no e-mail

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 
 import pytest
 from marshmallow import fields
-from sqlalchemy import select
 
 from config.tasks import QueueName, TaskName
 from sync_worker import kinds
-from sync_worker.db.models import Message, MessageStatus, OutboxEntry
+from sync_worker.db.models import Message, MessageStatus
 from sync_worker.db.session import session_scope
 from sync_worker.errors import InvalidMessage
 from sync_worker.policy import Action
@@ -65,8 +64,17 @@ def supplier_kind(monkeypatch) -> Iterator[list]:
 
 
 @pytest.fixture
-def tenant(clean_db, monkeypatch):
-    monkeypatch.setattr("sync_worker.outbox.send", lambda ids, app=None: len(list(ids)))
+def sent_turns(monkeypatch) -> list:
+    """What the dispatcher sends to the broker, kept here instead."""
+    sent: list = []
+    monkeypatch.setattr(
+        "sync_worker.dispatch.send", lambda turns, app=None: sent.extend(turns) or len(turns)
+    )
+    return sent
+
+
+@pytest.fixture
+def tenant(clean_db, sent_turns):
     with session_scope() as session:
         add_tenant(session, "acme", "client-key")
 
@@ -78,14 +86,17 @@ def supplier_message(**data) -> dict:
     }
 
 
-def test_a_registered_kind_goes_through_the_producer_and_the_runner(supplier_kind, tenant):
+def test_a_registered_kind_goes_through_the_producer_and_the_runner(
+    supplier_kind, tenant, sent_turns
+):
     result = publish(supplier_message())
 
     with session_scope() as session:
         stored = session.get_one(Message, result.message_id)
-        [entry] = session.scalars(select(OutboxEntry)).all()
         assert (stored.kind, stored.entity_number) == ("supplier", "20001")
-    assert (entry.task_name, entry.queue) == (TRANSFER_SUPPLIER.name, "transfers")
+        assert stored.dispatched_at is not None  # handed to the broker at once
+    [turn] = sent_turns
+    assert (turn.task_name, turn.queue) == (TRANSFER_SUPPLIER.name, "transfers")
 
     decision = run_message(result.message_id, kinds.get("supplier").handler)
 

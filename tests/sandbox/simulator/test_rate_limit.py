@@ -86,6 +86,36 @@ def test_stat_shows_a_paced_client_stayed_within_the_limit(limited):
     assert limited.admin.max_requests_per_window(DEFAULT_SUBSCRIPTION_KEY) == 3
 
 
+def paced_pairs(server: SimulatorServer, **faults) -> list[int]:
+    """Statuses of 3 pairs of requests at once, each pair a window after the one before:
+    exactly the limit of 2 a second, as the requests leave the client."""
+    server.admin.create_client("k")
+    api = Api(server.api_base_url, server.token_url, "k")
+    time.sleep(1.0)  # the token call's window is over
+    server.admin.set_faults(**faults, random_seed=3)
+    statuses = []
+    with ThreadPoolExecutor(2) as pool:
+        for _ in range(3):
+            started = time.monotonic()
+            statuses += pool.map(lambda _: api.get("/Customers").status_code, range(2))
+            time.sleep(max(0.0, 1.02 - (time.monotonic() - started)))
+    return statuses
+
+
+def test_the_gateway_counts_a_request_on_arrival_not_after_its_answer_time():
+    with SimulatorServer(rate_limit=2) as server:
+        statuses = paced_pairs(server, latency_ms=0, latency_jitter_ms=600)
+
+    assert 429 not in statuses
+
+
+def test_transit_jitter_reaches_the_gateway_and_can_break_a_tight_pace():
+    with SimulatorServer(rate_limit=2) as server:
+        statuses = paced_pairs(server, transit_jitter_ms=600)
+
+    assert 429 in statuses
+
+
 def test_reset_stats_starts_counting_again(limited):
     token_response(limited.token_url, "k")
 
