@@ -5,8 +5,9 @@ Each benchmark runs in its own process (`benchmarks.run_all` starts one per scri
 Celery app and the settings are read once per process from the environment, so a
 process per benchmark is what keeps one benchmark's settings out of the next.
 
-Redis databases 10-12 are the benchmarks' own (the tests use 13-15) and are flushed at
-the start and end of every run; every run gets a new PostgreSQL database, dropped after.
+Redis databases 10-12 are the benchmarks' own (the tests use 13-15; BENCH_REDIS_FIRST_DB
+moves them, for a second benchmark at the same time) and are flushed at the start and end
+of every run; every run gets a new PostgreSQL database, dropped after.
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ from tests.conftest import fresh_postgres_database
 from tests.support.worker import WorkerProcess, wait_until
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-BROKER_DB, RESULTS_DB, CLIENT_DB = 10, 11, 12
+# Two benchmarks at once (a long one and a quick check) need databases of their own.
+FIRST_REDIS_DB = int(os.environ.get("BENCH_REDIS_FIRST_DB", "10"))
+BROKER_DB, RESULTS_DB, CLIENT_DB = FIRST_REDIS_DB, FIRST_REDIS_DB + 1, FIRST_REDIS_DB + 2
 TERMINAL = ("done", "stale", "failed")
 # PowerOffice Go's own answer time, as the simulator adds it to every request: 60 ms plus
 # up to 40 ms more, drawn per request (seeded, so runs repeat).
