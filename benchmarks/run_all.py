@@ -17,7 +17,7 @@ from pathlib import Path
 from benchmarks.harness import RESULTS_DIR, format_number, log
 
 ROOT = Path(__file__).resolve().parent.parent
-# In the order of docs/performance.md (fault_suite: docs/reliability.md); about 40 minutes
+# In the order of docs/performance.md (fault_suite: docs/reliability.md); about 45 minutes
 # in all on 2 cores, half of it the month-end and its naive baseline.
 BENCHMARKS = (
     "calls_per_invoice",
@@ -27,6 +27,7 @@ BENCHMARKS = (
     "doctor_and_reconcile",
     "month_end",
     "db_round_trips",
+    "scaling",
     "fault_suite",
 )
 
