@@ -15,8 +15,9 @@ received in the last SYNC_WARMUP_ACTIVE_DAYS; a quiet one's token and tables exp
 
 The calls go through a background client: they take a slot only when the transfers leave
 it (`ratelimit`), so no transfer waits for the warm-up. The cost is about one token a
-turn and each table once a lifetime, per active tenant: with 200 tenants, a 600 s token
-and the defaults, about 0.7 calls a second of budget the transfers leave unused.
+turn whose token would die before the next, and each table once a lifetime, per active
+tenant: with 200 tenants, a 600 s token and the defaults, about 0.7 calls a second of
+budget the transfers leave unused (a 1200 s token: one every third turn, about 0.25).
 
 A tenant whose turn fails (its key, PowerOffice Go) is logged and the next one warmed;
 nobody is e-mailed from here, as the transfer that meets the same failure reports it.
@@ -67,9 +68,12 @@ class Warmed:
 
 
 def horizon_seconds(settings: Settings) -> float:
-    """What runs out within this is renewed now: the tenant's next turn comes one interval
-    later, and may come late, or be missed once (a busy worker, a beat restart)."""
-    return 2.0 * settings.warmup_interval_seconds
+    """What runs out within this is renewed now: what would run out before the tenant's
+    next turn, one interval later, give or take the tick it falls in. No further: a wider
+    horizon renews a token that would have outlived the next turn, a call for nothing
+    (two intervals renewed a 20-minute token every 10 minutes instead of every 15). A
+    missed turn (a beat restart) costs the one transfer that meets it a token request."""
+    return settings.warmup_interval_seconds + settings.warmup_tick_seconds
 
 
 def warm_up(client: PowerOfficeClient, within_seconds: float) -> Warmed:

@@ -222,7 +222,8 @@ def test_a_tenant_whose_key_fails_is_logged_and_the_others_are_warmed(
                 {"Content-Type": "application/json"},
                 json.dumps({"error": "invalid_client"}),
             )
-        body = {"access_token": uuid.uuid4().hex, "token_type": "bearer", "expires_in": 600}
+        # Tokens of 300 s: each dies before the next turn, so each is due now.
+        body = {"access_token": uuid.uuid4().hex, "token_type": "bearer", "expires_in": 300}
         return 200, {"Content-Type": "application/json"}, json.dumps(body)
 
     rsps.add_callback(responses.POST, TOKEN_URL, callback=token)
@@ -259,9 +260,34 @@ def test_each_tenant_has_one_turn_an_interval_and_the_tenants_are_spread():
     assert max(per_tick.values()) < 200 / len(ticks) * 2
 
 
-def test_the_horizon_covers_the_next_turn_and_one_missed():
+def test_the_horizon_reaches_the_next_turn_and_the_tick_it_falls_in():
     settings = load_settings()
-    assert warmup.horizon_seconds(settings) == 2 * settings.warmup_interval_seconds
+    assert warmup.horizon_seconds(settings) == (
+        settings.warmup_interval_seconds + settings.warmup_tick_seconds
+    )
+
+
+def test_a_token_is_renewed_only_on_the_turn_before_it_would_die(
+    client, rsps, tables, token_endpoint, clock
+):
+    """A 20-minute token (renewed 60 s before it ends) outlives two turns of 300 s: the
+    warm-up renews it on the third, once every 900 s, and a transfer between turns always
+    finds a live one."""
+    settings = load_settings()
+    interval, horizon = settings.warmup_interval_seconds, warmup.horizon_seconds(settings)
+    token_endpoint.expires_in = 1200
+    client.accounts.by_number()  # tok-1 at 0 s
+
+    renewed_at = []
+    for turn in range(1, 13):  # one hour of turns
+        clock.now += interval / 2
+        client.lock_date.get(refresh=True)  # a transfer between turns
+        clock.now += interval / 2
+        if warmup.warm_up(client, horizon).token:
+            renewed_at.append(turn)
+
+    assert renewed_at == [3, 6, 9, 12]
+    assert token_endpoint.calls == 1 + len(renewed_at)  # no transfer had to ask for one
 
 
 def test_beat_runs_the_warm_up_on_the_imports_queue_once_a_tick(env):
