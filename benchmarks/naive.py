@@ -66,17 +66,18 @@ class NaiveTransferFailed(RuntimeError):
 
 
 @dataclass(frozen=True)
-class NaiveResult:
-    """What a naive run did: `calls` is every request sent, 429s included, the same count
-    as the simulator's `total_requests`; `status_429` how many of them were refused."""
+class Throughput:
+    """What a run transferred, the naive one's or the system's: `calls` is every request
+    sent, 429s included, the same count as the simulator's `total_requests`; `status_429`
+    how many of them were refused."""
 
     invoices: int
     calls: int
     seconds: float
-    status_429: int
+    status_429: int = 0
 
     @property
-    def invoices_per_second(self) -> float:
+    def per_second(self) -> float:
         return self.invoices / self.seconds if self.seconds else 0.0
 
     @property
@@ -291,13 +292,13 @@ def _retry_after(response: requests.Response) -> float:
         return 1.0
 
 
-def run_naive(integration: NaiveIntegration, messages: Iterable[Mapping[str, Any]]) -> NaiveResult:
+def run_naive(integration: NaiveIntegration, messages: Iterable[Mapping[str, Any]]) -> Throughput:
     """Transfer `messages` in order, one at a time; what that took."""
     calls, status_429, invoices = integration.calls, integration.status_429, integration.invoices
     started = time.perf_counter()
     for message in messages:
         integration.transfer(message)
-    return NaiveResult(
+    return Throughput(
         invoices=integration.invoices - invoices,
         calls=integration.calls - calls,
         seconds=time.perf_counter() - started,

@@ -75,7 +75,7 @@ def test_three_invoices_land_with_their_pdfs_at_the_designed_cost(
     assert result.calls == 2 * CALLS_WITH_PROJECT + CALLS_WITHOUT_PROJECT
     assert result.calls == admin.stats()["total_requests"]
     assert result.calls_per_invoice == pytest.approx(25 / 3)
-    assert result.invoices_per_second > 0
+    assert result.per_second > 0
     by_endpoint = admin.stats()["by_endpoint"]
     assert by_endpoint["POST /OAuth/Token"] == {"200": 3}  # a token per invoice
     assert by_endpoint["GET /v2/VatCodes"] == {"200": 3}  # look-ups every time
