@@ -1,5 +1,5 @@
-"""A worker process's memory over 10 000 tasks (issue 4, "Speed and memory": under 200 MB
-resident after 10 000 tasks).
+"""A worker process's memory over 10 000 tasks (issue 12: peak resident set under 150 MB
+after 10 000 tasks; issue 4 asked for under 200).
 
 One real `celery worker -Q transfers -c 1` (prefork: one parent, one pool process that runs
 the tasks) consumes ten rounds of 1 000 tasks each:
@@ -46,7 +46,7 @@ from benchmarks.harness import (
 from tests.support.worker import WorkerProcess
 
 NAME = "worker_memory"
-LIMIT_MB = 200
+LIMIT_MB = 150
 SETTLE_SECONDS = 0.5
 RUNS = {"recycled": "1000", "not_recycled": "100000"}  # worker_max_tasks_per_child
 

@@ -63,7 +63,7 @@ class Transfer:
         outcome = {"outcome": "ok", "detail": None}
         started = time.monotonic()
         yield outcome
-        self.log(
+        self.record(
             state_id,
             step,
             outcome["outcome"],
@@ -71,29 +71,23 @@ class Transfer:
             duration_ms=int((time.monotonic() - started) * 1000),
         )
 
-    def log(
-        self,
-        state_id: int | None,
-        step: str,
-        outcome: str,
-        detail: str | None = None,
-        *,
-        duration_ms: int | None = None,
-    ) -> None:
-        with session_scope() as session:
-            self.record(session, state_id, step, outcome, detail, duration_ms=duration_ms)
-
     def record(
         self,
-        session: Session,
         state_id: int | None,
         step: str,
         outcome: str,
         detail: str | None = None,
         *,
         duration_ms: int | None = None,
+        session: Session | None = None,
     ) -> None:
-        """`log` in `session`'s transaction, with what else that step writes."""
+        """Log a step: in `session`'s transaction, with what else that step writes, or in
+        a transaction of its own."""
+        if session is None:
+            with session_scope() as own:
+                return self.record(
+                    state_id, step, outcome, detail, duration_ms=duration_ms, session=own
+                )
         history.record(
             session,
             tenant_id=self.tenant.id,

@@ -102,7 +102,7 @@ class EntitySync:
             reason = self._reason_to_skip(state, digest, occurred_at)
             if reason is None or (reason == UNCHANGED and self._local_state_differs(state)):
                 return None
-            self.run.record(session, state.id, self.kind, "skipped", reason)
+            self.run.record(state.id, self.kind, "skipped", reason, session=session)
             return state
 
     def _local_state_differs(self, state: EntityState) -> bool:
@@ -115,7 +115,7 @@ class EntitySync:
             state = states.get_state(session, self.run.tenant.id, self.kind, self.number)
             reason = self._reason_to_skip(state, digest, occurred_at)
             if reason:
-                self.run.record(session, state.id, self.kind, "skipped", reason)
+                self.run.record(state.id, self.kind, "skipped", reason, session=session)
                 if reason == UNCHANGED and self.local_state():
                     return states.write_state(session, state.id, **self.local_state())
                 return state

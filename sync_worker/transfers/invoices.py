@@ -137,7 +137,7 @@ def _attach_or_defer(run: Transfer, state_id: int, voucher_id: str, fallback: in
         _attach(run, state_id, voucher_id, settles=fallback)
     except Exception as exc:
         reason = as_sync_error(exc, "the PDF upload")
-        run.log(state_id, "attachment", "deferred", f"left to its own task: {reason}")
+        run.record(state_id, "attachment", "deferred", f"left to its own task: {reason}")
         outbox.send([fallback])
         return False
     return True

@@ -70,7 +70,7 @@ class ProjectSync(EntitySync):
             return None
         employee = self.run.client.employees.find_by_email(email)
         if employee is None:
-            self.run.log(
+            self.run.record(
                 state.id,
                 "project owner",
                 "warning",
