@@ -35,7 +35,9 @@ is the worker, PostgreSQL, Redis and the simulator, not PowerOffice Go's budget.
     python -m benchmarks.scaling [--invoices 1000] [--tenants 10] [--customers 20]
                                  [--concurrency 1,2,4] [--profile-invoices N]
 
-`--invoices 10000` works too (about ten times as long; `make bench` runs the default).
+`--invoices 10000` works too (about ten times as long; `make bench` runs the default). A run
+of another size writes `results/scaling-<invoices>.json` and its own profile, beside the
+default run's.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ import pstats
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -76,7 +79,7 @@ from sync_worker.transfers.runner import run_message
 from tests.support.worker import WorkerProcess
 
 NAME = "scaling"
-PROFILE_PATH = RESULTS_DIR / f"{NAME}-profile.txt"
+DEFAULT_INVOICES = 1000
 UNLIMITED = 1000  # POGO_RATE_LIMIT_PER_SECOND's highest allowed value
 SETUP_CONCURRENCY = 4
 PROFILE_TOP = 40
@@ -114,7 +117,7 @@ class Phase:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--invoices", type=int, default=1000, help="invoices per phase")
+    parser.add_argument("--invoices", type=int, default=DEFAULT_INVOICES, help="invoices per phase")
     parser.add_argument("--tenants", type=int, default=10)
     parser.add_argument("--customers", type=int, default=20, help="customers per tenant")
     parser.add_argument("--concurrency", default="1,2,4", help="pool sizes, comma separated")
@@ -364,7 +367,16 @@ def top_entries(stats: pstats.Stats, limit: int) -> list[dict[str, Any]]:
     ]
 
 
-def write_profile(profile: Profile) -> None:
+def results_name(invoices: int) -> str:
+    """The results file's name: a run of another size is kept beside the default one."""
+    return NAME if invoices == DEFAULT_INVOICES else f"{NAME}-{invoices}"
+
+
+def profile_path(invoices: int) -> Path:
+    return RESULTS_DIR / f"{results_name(invoices)}-profile.txt"
+
+
+def write_profile(profile: Profile, path: Path) -> None:
     text = io.StringIO()
     text.write(
         f"cProfile (wall clock) of {profile.invoices} invoices, {profile.tasks} tasks, run in"
@@ -372,7 +384,7 @@ def write_profile(profile: Profile) -> None:
         "python -m benchmarks.scaling; its docstring says how.\n"
     )
     profile.stats(text).strip_dirs().sort_stats("cumulative").print_stats(PROFILE_TOP)
-    PROFILE_PATH.write_text(text.getvalue())
+    path.write_text(text.getvalue())
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -414,7 +426,7 @@ def report(
         Figure(f"profile share: {name}", 100 * seconds / whole, "%")
         for name, seconds in times.items()
     ]
-    write_profile(profile)
+    write_profile(profile, profile_path(args.invoices))
     parameters = {
         "invoices_per_phase": args.invoices,
         "tenants": args.tenants,
@@ -438,10 +450,10 @@ def report(
                 name: round(100 * s / whole, 1) for name, s in times.items()
             },
             "top_cumulative": top_entries(profile.stats(), 25),
-            "pstats_text": f"benchmarks/results/{PROFILE_PATH.name}",
+            "pstats_text": f"benchmarks/results/{profile_path(args.invoices).name}",
         },
     }
-    write_results(NAME, figures, parameters, details, started=started)
+    write_results(results_name(args.invoices), figures, parameters, details, started=started)
 
 
 def phase_details(phase: Phase) -> dict[str, Any]:
