@@ -399,7 +399,7 @@ def timings(clock: Clock, ids: Sequence[str]) -> Timings:
 
 def fair_shares(companies: Sequence[Company], times: Timings) -> dict[str, dict[str, float]]:
     """Each tenant's turns (messages handed to the broker) while it had work waiting,
-    against its fair share of them, fill by fill (`waiting_periods`, `shares_by_fill`)."""
+    against its fair share of them, fill by fill (`shares_by_fill`)."""
     periods = {
         company.code: [
             (times.received[i], times.handed[i]) for i in company.ids if i in times.handed
@@ -635,8 +635,9 @@ def system_on(run: Bench, load: list[tuple[Company, dict[str, Any]]]) -> Burst:
     if counts.get("done") != len(ids):
         raise RuntimeError(f"the system's comparison load did not all transfer: {counts}")
     times = timings(clock, ids)
+    stats = admin.stats()
     return Burst(
-        Throughput(len(ids), admin.stats()["total_requests"], seconds),
+        Throughput(len(ids), stats["total_requests"], seconds, count_429(stats)),
         posted_p50=percentile(times.latency(ids), 0.5),
         done_p50=percentile(times.done_latency(ids), 0.5),
     )

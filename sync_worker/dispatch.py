@@ -197,7 +197,8 @@ def queued_in_broker(app: Celery) -> int:
     """Transfer tasks in the broker that no worker has taken yet."""
     # A pooled connection, as a send takes: a fresh one (and a fresh Redis client for its
     # channel) cost a third of a publish.
-    with app.pool.acquire(block=True) as connection:
+    # A pool of busy connections (many threads publishing) is waited for a second at most.
+    with app.pool.acquire(block=True, timeout=1) as connection:
         # Given up within a second when the broker is down, as a publish is.
         connection.ensure_connection(**outbox.PUBLISH_RETRY_POLICY)
         # A declaration answers with the count (kombu sums a Redis queue's priority

@@ -132,6 +132,8 @@ def _not_this_tokens(envelope: Envelope) -> PublishResult:
 def _store(
     session: Session, accepted: list[tuple[int, Envelope, dict[str, Any]]]
 ) -> tuple[dict[int, PublishResult], set[str]]:
+    """Store the accepted messages: each one's result, and the ids inserted. It must be
+    the session's first write, as a refused row rolls the transaction back."""
     tenants = _tenant_ids(session, {envelope.tenant for _, envelope, _ in accepted})
     outcomes: dict[int, PublishResult] = {}
     firsts: dict[str, dict[str, Any]] = {}  # the first row of each message_id in the batch
@@ -260,9 +262,9 @@ def _insert_new(session: Session, rows: list[dict[str, Any]]) -> tuple[set[str],
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> set[str]:
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    # The table's INSERT, with the rows as parameters: SQLAlchemy compiles it once and
-    # caches it, where the ORM's bulk INSERT (and a multi-row VALUES clause) compiled anew
-    # for every call.
+    # The table's INSERT, with the rows as parameters (one statement for a batch), not the
+    # ORM's bulk INSERT, whose per-call bookkeeping cost more than the statement. It is
+    # compiled each call: SQLAlchemy 2.0 does not cache PostgreSQL's ON CONFLICT insert.
     messages = Message.__table__
     statement = dialect.insert(messages).on_conflict_do_nothing().returning(messages.c.id)
     return set(session.scalars(statement, rows))

@@ -85,9 +85,8 @@ class Transfer:
         a transaction of its own."""
         if session is None:
             with session_scope() as own:
-                return self.record(
-                    state_id, step, outcome, detail, duration_ms=duration_ms, session=own
-                )
+                self.record(state_id, step, outcome, detail, duration_ms=duration_ms, session=own)
+            return
         history.record(
             session,
             tenant_id=self.tenant.id,
