@@ -661,7 +661,8 @@ def naive_on(run: Bench, load: list[tuple[Company, dict[str, Any]]]) -> Throughp
             )
         run_naive(integrations[company.code], [message])
     seconds = time.monotonic() - started
-    return Throughput(len(load), admin.stats()["total_requests"], seconds)
+    stats = admin.stats()
+    return Throughput(len(load), stats["total_requests"], seconds, count_429(stats))
 
 
 def comparison_figures(burst: Burst, naive: Throughput) -> list[Figure]:

@@ -74,7 +74,7 @@ class Throughput:
     invoices: int
     calls: int
     seconds: float
-    status_429: int = 0
+    status_429: int
 
     @property
     def per_second(self) -> float:
